@@ -1,0 +1,229 @@
+"""The extractive answerer: it can only quote, so it cannot invent.
+
+From the retrieved clauses it scores every sentence against the question (the stored
+sentence vector for meaning, IDF-weighted term overlap for exact words), picks the best
+few, and joins them with ``[n]`` markers that point at the clauses they were cut from.
+Whether to answer at all is a calibrated decision on the same evidence: a weak best
+sentence, or a question asking for a number or a date that the evidence does not
+contain, is declined with the closest clauses shown as related.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+import numpy as np
+
+from assistant.retrieval import Hit, SentenceRow
+from assistant.settings import Settings
+from assistant.types import Answer, Citation
+from ingest.analysis import has_cjk, tokenize
+
+DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
+_NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big)\b|\bwhat (amount|percentage|share|proportion|number)\b|"
+                              r"\bhow high\b|多少|几个|几家|金额|比例", re.IGNORECASE)
+_DATE_QUESTION = re.compile(r"^\s*(by |until |since )?when\b|\b(what|which) (date|day|year|month)\b|\bdeadline\b|"
+                            r"\bby what (date|time|year)\b|什么时候|何时|哪一?年|日期|截止", re.IGNORECASE)
+_WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
+_PROPER_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+(?: [A-Z][a-z]+)+")
+_YES_NO = re.compile(r"^(can|could|does|do|is|are|will|may|must|should|has|have|did)\b", re.IGNORECASE)
+_HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                         r"forty|fifty|hundred|thousand|million|billion|dozen)\b", re.IGNORECASE)
+_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|"
+                       r"October|November|December)\b|年|月", re.IGNORECASE)
+_MARKER_ONLY = re.compile(r"^\(?[IVXLC\d]{1,7}[.)]\s*")
+
+
+@dataclass
+class ScoredSentence:
+    """A candidate sentence and why it scored as it did."""
+
+    hit: Hit
+    row: SentenceRow
+    dense: float
+    lexical: float
+    score: float
+
+
+class ExtractiveAnswerer:
+    """Composes grounded answers from retrieved chunks; every word of substance is a quote."""
+
+    # Weights of the sentence score, and of the support score the decline threshold applies to.
+    LEXICAL_WEIGHT = 0.35
+    CHUNK_WEIGHT = 0.25
+    ANSWER_TYPE_BONUS = 0.03
+    SECOND_SENTENCE_MARGIN = 0.06
+    CANDIDATE_CHUNKS = 4
+
+    def __init__(self, settings: Settings, document_frequency: dict[str, int], n_chunks: int) -> None:
+        self.settings = settings
+        self.df = document_frequency
+        self.n_chunks = max(n_chunks, 1)
+
+    def idf(self, term: str) -> float:
+        df = self.df.get(term, 0)
+        return math.log(1 + (self.n_chunks - df + 0.5) / (df + 0.5))
+
+    def lexical_overlap(self, query_terms: set[str], text: str) -> float:
+        """Share of the question's IDF mass that ``text`` contains."""
+        if not query_terms:
+            return 0.0
+        terms = set(tokenize(text))
+        total = sum(self.idf(t) for t in query_terms)
+        return sum(self.idf(t) for t in query_terms & terms) / total if total else 0.0
+
+    def score_sentences(self, question: str, query_vector: np.ndarray, hits: list[Hit],
+                        rows: list[SentenceRow]) -> list[ScoredSentence]:
+        query_terms = set(tokenize(question))
+        by_chunk = {h.chunk_id: h for h in hits}
+        best_chunk = max((h.dense or 0.0) for h in hits) if hits else 0.0
+        scored = []
+        for row in rows:
+            hit = by_chunk[row.chunk_id]
+            if _is_heading_sentence(row.text, hit):
+                continue
+            dense = float(np.dot(row.vector, query_vector))
+            lexical = self.lexical_overlap(query_terms, row.text)
+            chunk_dense = hit.dense or 0.0
+            score = (dense + self.LEXICAL_WEIGHT * lexical + self.CHUNK_WEIGHT * (chunk_dense - best_chunk)
+                     + self.ANSWER_TYPE_BONUS * _answer_type_match(question, row.text))
+            scored.append(ScoredSentence(hit, row, dense, lexical, score))
+        scored.sort(key=lambda s: -s.score)
+        return scored
+
+    def support(self, question: str, best: ScoredSentence, hits: list[Hit]) -> float:
+        """Evidence strength on one scale for every question: the calibrated quantity behind declining."""
+        query_terms = set(tokenize(question))
+        clause_overlap = self.lexical_overlap(query_terms, best.hit.meta.get("clause_text", best.hit.text))
+        lexical = 0.5 * (best.lexical + clause_overlap)
+        if has_cjk(question) and not re.search(r"[A-Za-z]{3,}", question):
+            lexical = 0.5  # a Chinese question shares no words with English text: judge it on meaning alone
+        return best.dense + 0.25 * lexical + 0.5 * ((best.hit.dense or 0.0) - 0.8)
+
+    def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
+            lookup: bool = False) -> Answer:
+        if not hits:
+            return Answer(question, DECLINE_TEXT, False)
+        if lookup:
+            return self._lookup_answer(question, hits)
+        candidates = hits[: self.CANDIDATE_CHUNKS]
+        scored = self.score_sentences(question, query_vector, candidates,
+                                      [r for r in rows if r.chunk_id in {h.chunk_id for h in candidates}])
+        if not scored:
+            return self._decline(question, hits, [], 0.0)
+        best = scored[0]
+        support = self.support(question, best, hits)
+        chosen = self._choose(scored)
+        evidence = " ".join(s.row.text for s in chosen)
+        if support < self.settings.min_support or not _answers_type(question, evidence):
+            return self._decline(question, hits, scored, support)
+        return self._compose(question, chosen, hits, scored, support)
+
+    def _choose(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+        """The best sentence, plus close runners-up (same clause first), at most ``answer_sentences``."""
+        best = scored[0]
+        chosen = [best]
+        for s in scored[1:]:
+            if len(chosen) >= self.settings.answer_sentences:
+                break
+            margin = self.SECOND_SENTENCE_MARGIN * (1.5 if s.hit.chunk_id == best.hit.chunk_id else 1.0)
+            if s.score >= best.score - margin and s.row.text not in {c.row.text for c in chosen}:
+                chosen.append(s)
+        return chosen
+
+    def _compose(self, question: str, chosen: list[ScoredSentence], hits: list[Hit],
+                 scored: list[ScoredSentence], support: float) -> Answer:
+        order: list[str] = []  # clause ids in order of first use; windows of one clause share a citation
+        for s in chosen:
+            if s.hit.clause_id not in order:
+                order.append(s.hit.clause_id)
+        chosen.sort(key=lambda s: (order.index(s.hit.clause_id), s.hit.chunk_id, s.row.position))
+        citations = []
+        parts = []
+        for n, clause_id in enumerate(order, start=1):
+            mine = [s for s in chosen if s.hit.clause_id == clause_id]
+            citations.append(citation_from_hit(n, mine[0].hit, " ".join(s.row.text for s in mine)))
+            parts.extend(f"{s.row.text} [{n}]" for s in mine)
+        text = " ".join(parts)
+        if _YES_NO.match(question.strip()) and chosen[0].lexical >= 0.75:
+            text = "Yes — " + text
+        cited = {h.chunk_id for h in hits if h.clause_id in order}
+        related = self._related(hits, scored, exclude=cited)
+        return Answer(question, text, True, citations, related, support=support)
+
+    def _lookup_answer(self, question: str, hits: list[Hit]) -> Answer:
+        """A direct clause reference: the clause itself, quoted from its start."""
+        citations = []
+        parts = []
+        for n, hit in enumerate(hits[:3], start=1):
+            text = str(hit.meta.get("clause_text", hit.text))
+            citations.append(citation_from_hit(n, hit, text))
+            parts.append(f"{hit.meta.get('label', '')}: {text} [{n}]")
+        return Answer(question, "\n\n".join(parts), True, citations, [], support=1.0)
+
+    def _decline(self, question: str, hits: list[Hit], scored: list[ScoredSentence], support: float) -> Answer:
+        return Answer(question, DECLINE_TEXT, False, [], self._related(hits, scored, exclude=set()), support=support)
+
+    def _related(self, hits: list[Hit], scored: list[ScoredSentence], exclude: set[str], limit: int = 3) -> list[Citation]:
+        """Closest clauses not already cited, each with its best sentence as the quote."""
+        best_sentence: dict[str, str] = {}
+        for s in scored:
+            best_sentence.setdefault(s.hit.chunk_id, s.row.text)
+        out: list[Citation] = []
+        seen_clauses = set()
+        for hit in hits:
+            if hit.chunk_id in exclude or hit.clause_id in seen_clauses:
+                continue
+            seen_clauses.add(hit.clause_id)
+            out.append(citation_from_hit(len(out) + 1, hit, best_sentence.get(hit.chunk_id, _first_sentences(hit.text))))
+            if len(out) >= limit:
+                break
+        return out
+
+
+def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
+    """A citation built only from retrieval metadata, never from generated text."""
+    meta = hit.meta
+    page = meta.get("page")
+    return Citation(
+        n=n, clause_id=str(meta.get("clause_id", hit.chunk_id)), label=str(meta.get("label", "")),
+        doc_id=str(meta.get("doc_id", "")), doc_title=str(meta.get("doc_title", "")), quote=quote,
+        text=str(meta.get("clause_text", hit.text)), page=int(page) if page is not None else None,
+        source=str(meta.get("source", "")), issuer=str(meta.get("issuer", "")), date=str(meta.get("date", "")),
+        doc_type=str(meta.get("doc_type", "")), jurisdiction=str(meta.get("jurisdiction", "")),
+        score=round(float(hit.dense or 0.0), 4),
+    )
+
+
+def _answer_type_match(question: str, sentence: str) -> float:
+    """1 when the sentence holds the kind of thing the question asks for (a number, a date, a name), else 0."""
+    if _NUMBER_QUESTION.search(question):
+        return float(bool(_HAS_NUMBER.search(sentence)))
+    if _DATE_QUESTION.search(question):
+        return float(bool(_HAS_DATE.search(sentence)))
+    if _WHO_QUESTION.search(question):
+        return float(bool(_PROPER_NAME.search(sentence)))
+    return 0.0
+
+
+def _answers_type(question: str, evidence: str) -> bool:
+    """A question asking for a number or a date is answered only by evidence that contains one."""
+    if _NUMBER_QUESTION.search(question) and not _HAS_NUMBER.search(evidence):
+        return False
+    if _DATE_QUESTION.search(question) and not _HAS_DATE.search(evidence):
+        return False
+    return True
+
+
+def _is_heading_sentence(text: str, hit: Hit) -> bool:
+    """A clause's own title line ("(VII) Contribute to public employment services.") says little alone."""
+    title = str(hit.meta.get("title", ""))
+    bare = _MARKER_ONLY.sub("", text).strip().rstrip(".")
+    return bool(title) and bare.rstrip("?") == title.rstrip("?") and hit.meta.get("kind") in {
+        "clause", "item", "part", "section", "title"}
+
+
+def _first_sentences(text: str, limit: int = 240) -> str:
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"

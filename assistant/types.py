@@ -1,0 +1,58 @@
+"""The answer a user gets, and the citations that back it. Shared by the CLI, the app and the evals."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Citation:
+    """One clause an answer relies on (or, in ``related``, the closest clauses to a declined question)."""
+
+    n: int
+    clause_id: str
+    label: str
+    doc_id: str
+    doc_title: str
+    quote: str  # the supporting sentence(s), verbatim from ``text``
+    text: str  # the whole clause, verbatim
+    page: int | None = None
+    source: str = ""
+    issuer: str = ""
+    date: str = ""
+    doc_type: str = ""
+    jurisdiction: str = ""
+    score: float = 0.0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass
+class Answer:
+    """What ``Assistant.ask`` returns; ``to_dict`` is the JSON of ``policy-assistant ask --json``."""
+
+    question: str
+    answer: str
+    answered: bool
+    citations: list[Citation] = field(default_factory=list)
+    related: list[Citation] = field(default_factory=list)
+    latency_ms: float = 0.0
+    support: float = 0.0  # the calibrated evidence score the decline decision used
+    timings: dict[str, float] = field(default_factory=dict, repr=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "question": self.question,
+            "answer": self.answer,
+            "answered": self.answered,
+            "citations": [c.to_dict() for c in self.citations],
+            "related": [c.to_dict() for c in self.related],
+            "latency_ms": round(self.latency_ms, 2),
+            "support": round(self.support, 4),
+        }
+
+
+class QuestionError(ValueError):
+    """A question that cannot be asked as given; the message is shown to the user as is."""

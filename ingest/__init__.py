@@ -1,0 +1,1 @@
+"""Ingestion: loading corpus files, parsing clauses, chunking, embedding and indexing."""

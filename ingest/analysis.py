@@ -1,0 +1,43 @@
+"""Text analysis shared by BM25 and sentence scoring: words, stems, stopwords, CJK bigrams."""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from bm25s.stopwords import STOPWORDS_EN
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:['’][a-z]+)?|[\u3400-\u9fff]+", re.IGNORECASE)
+_CJK = re.compile(r"[\u3400-\u9fff]")
+STOPWORDS = frozenset(STOPWORDS_EN) | {
+    "also", "would", "could", "may", "which", "what", "who", "whom", "how", "does", "do", "did", "can",
+    "shall", "should", "must", "any", "there", "their", "its", "it's", "about", "from", "into", "under",
+    "per", "much", "many", "more", "most", "other", "such", "than", "s",
+}
+
+
+@functools.lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+def has_cjk(text: str) -> bool:
+    """Whether the text contains Chinese characters."""
+    return bool(_CJK.search(text))
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-cased, stop-word-free, stemmed English words; Chinese runs as character bigrams."""
+    words: list[str] = []
+    for token in _TOKEN.findall(text.lower()):
+        if _CJK.match(token):
+            words.extend(token[i:i + 2] for i in range(max(len(token) - 1, 1)))
+        elif token not in STOPWORDS and len(token) > 1 or token.isdigit():
+            words.append(token.replace("’", "'"))
+    stems = _stemmer().stemWords([w for w in words if not _CJK.match(w)])
+    out, it = [], iter(stems)
+    for w in words:
+        out.append(w if _CJK.match(w) else next(it))
+    return out

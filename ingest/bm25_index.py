@@ -1,0 +1,87 @@
+"""BM25 over chunk texts (bm25s), persisted per index generation."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ingest.analysis import tokenize
+
+log = logging.getLogger(__name__)
+_IDS_FILE = "chunk_ids.json"
+
+
+class BM25Index:
+    """Lexical search that finds exact terms (names, numbers, clause words) that embeddings blur."""
+
+    def __init__(self, retriever, ids: list[str]) -> None:
+        self._retriever = retriever
+        self.ids = ids
+
+    @classmethod
+    def build(cls, ids: Sequence[str], texts: Sequence[str]) -> "BM25Index":
+        import bm25s
+
+        retriever = bm25s.BM25()
+        tokens = [tokenize(t) or ["\u2400"] for t in texts]  # bm25s needs a token in every document
+        if tokens:
+            retriever.index(tokens, show_progress=False)
+        return cls(retriever, list(ids))
+
+    def save(self, directory: Path) -> None:
+        """Write to a temporary folder, then rename: a reader never sees half an index."""
+        tmp = directory.with_name(directory.name + ".tmp")
+        tmp.mkdir(parents=True, exist_ok=True)
+        self._retriever.save(str(tmp), show_progress=False)
+        (tmp / _IDS_FILE).write_text(json.dumps(self.ids), encoding="utf-8")
+        if directory.exists():
+            import shutil
+
+            shutil.rmtree(directory)
+        tmp.rename(directory)
+
+    @classmethod
+    def load(cls, directory: Path) -> "BM25Index | None":
+        """The saved index, or None when it is missing or unreadable (the caller rebuilds it)."""
+        import bm25s
+
+        try:
+            ids = json.loads((directory / _IDS_FILE).read_text(encoding="utf-8"))
+            retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+        except (OSError, ValueError) as exc:
+            log.info("BM25 index at %s not usable (%s); rebuilding", directory, exc)
+            return None
+        return cls(retriever, ids)
+
+    def search(self, query: str, k: int, allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk_id, score) with score > 0, optionally only from ``allowed_docs``."""
+        if not self.ids:
+            return []
+        vocab = getattr(self._retriever, "vocab_dict", {}) or {}
+        tokens = [t for t in tokenize(query) if t in vocab]
+        if not tokens:
+            return []
+        scores = self._retriever.get_scores(tokens)
+        order = np.argsort(-scores)
+        hits: list[tuple[str, float]] = []
+        for index in order:
+            score = float(scores[index])
+            if score <= 0:
+                break
+            chunk_id = self.ids[index]
+            if allowed_docs is None or chunk_id.split("#", 1)[0] in allowed_docs:
+                hits.append((chunk_id, score))
+                if len(hits) >= k:
+                    break
+        return hits
+
+    def document_frequencies(self) -> tuple[dict[str, int], int]:
+        """How many chunks contain each term, and the number of chunks: IDF for sentence scoring."""
+        vocab = getattr(self._retriever, "vocab_dict", {}) or {}
+        indptr = np.asarray(self._retriever.scores.get("indptr", [0]))
+        counts = np.diff(indptr) if len(indptr) > 1 else np.zeros(0)
+        return {t: int(counts[i]) for t, i in vocab.items() if i < len(counts)}, len(self.ids)

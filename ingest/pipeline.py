@@ -1,0 +1,245 @@
+"""Ingest: corpus files → clauses → chunks → a new index generation, swapped in atomically.
+
+Unchanged documents (same content hash) are carried over with their stored vectors, so
+re-running ingest on an unchanged corpus embeds nothing and writes nothing. A file that
+cannot be read is reported with its reason and skipped; everything else is indexed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant.settings import Settings
+from ingest.bm25_index import BM25Index
+from ingest.chunking import chunk_clauses
+from ingest.clauses import parse_clauses
+from ingest.documents import LoadError, discover, load_document
+from ingest.embedding import Embedder, get_embedder
+from ingest.records import Chunk, SourceDocument
+from ingest.store import IndexState, IndexStore, IndexUnavailable
+
+log = logging.getLogger(__name__)
+Progress = Callable[[int, int, str], None]  # (done, total, what)
+
+
+@dataclass
+class IngestReport:
+    """What an ingest did; printed by ``policy-assistant ingest --json``."""
+
+    documents: int = 0
+    clauses: int = 0
+    chunks: int = 0
+    embedded: int = 0
+    unchanged: int = 0
+    removed: int = 0
+    duplicates: list[dict[str, str]] = field(default_factory=list)
+    errors: list[dict[str, str]] = field(default_factory=list)
+    generation: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+def chunk_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
+    """Flat Chroma metadata for a chunk: everything a citation shows, without another lookup."""
+    clause, meta = chunk.clause, doc.meta
+    data: dict[str, Any] = {
+        "chunk_id": chunk.chunk_id, "clause_id": clause.clause_id, "doc_id": meta.doc_id, "key": clause.key,
+        "kind": clause.kind, "number": clause.number, "title": clause.title, "label": clause.label,
+        "breadcrumb": " › ".join(clause.breadcrumb), "clause_text": clause.text, "start": clause.start,
+        "end": clause.end, "window": chunk.window, "doc_title": meta.title, "short_title": meta.short_title,
+        "issuer": meta.issuer, "date": meta.date, "doc_type": meta.doc_type, "jurisdiction": meta.jurisdiction,
+        "source": doc.path, "hash": chunk.hash, "sentences": len(chunk.sentences),
+    }
+    if clause.page is not None:
+        data["page"] = clause.page
+        data["page_label"] = clause.page_label or str(clause.page)
+    return data
+
+
+def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: bool = False,
+               progress: Progress | None = None, store: IndexStore | None = None) -> IngestReport:
+    """Bring the index in line with the corpus; only new and changed documents are embedded."""
+    store = store or IndexStore(settings)
+    embedder = get_embedder(settings.embedder)
+    previous = store.current()
+    rebuild = previous is not None and (previous.embedder != embedder.name or previous.chunk_tokens != settings.chunk_tokens)
+    if rebuild:
+        log.warning("index was built with %s (%s tokens); re-embedding everything with %s (%s tokens)",
+                    previous.embedder, previous.chunk_tokens, embedder.name, settings.chunk_tokens)
+    report = IngestReport()
+    docs = _load_all(settings, paths, report)
+    old_docs = {} if previous is None else previous.docs
+    whole_corpus = paths is None
+
+    changed = [d for d in docs if rebuild or old_docs.get(d.meta.doc_id, {}).get("hash") != d.hash]
+    kept_ids = [d.meta.doc_id for d in docs if d not in changed]
+    seen = {d.meta.doc_id for d in docs}
+    missing = [doc_id for doc_id in old_docs if doc_id not in seen]
+    if prune or not whole_corpus:
+        removed = missing if prune else []
+    else:
+        removed = []
+    carried = kept_ids + ([] if rebuild else [d for d in missing if d not in removed])
+    report.unchanged = len(kept_ids)
+    report.removed = len(removed)
+    if missing and not prune and whole_corpus:
+        log.info("%d indexed document(s) no longer in the corpus; keeping them (use --prune to remove): %s",
+                 len(missing), ", ".join(missing))
+
+    if previous is not None and not changed and not removed:
+        _summarise(report, previous.docs)
+        report.generation = previous.generation
+        return report
+
+    generation = store.fresh_generation(previous)
+    state = IndexState(generation=generation, embedder=embedder.name, dim=embedder.dim,
+                       chunk_tokens=settings.chunk_tokens)
+    chunks_col = store.collection(store.chunk_collection_name(generation), create=True)
+    sentences_col = store.collection(store.sentence_collection_name(generation), create=True)
+    if previous is not None and carried:
+        _copy_documents(store, previous, carried, chunks_col, sentences_col, settings.write_batch)
+        for doc_id in carried:
+            state.docs[doc_id] = old_docs[doc_id]
+
+    pending: list[tuple[Chunk, SourceDocument]] = []
+    for doc in changed:
+        clauses = parse_clauses(doc)
+        chunks = chunk_clauses(clauses, settings.chunk_tokens)
+        pending.extend((chunk, doc) for chunk in chunks)
+        state.docs[doc.meta.doc_id] = {"hash": doc.hash, "path": doc.path, "meta": doc.meta.to_dict(),
+                                       "clauses": len(clauses), "chunks": len(chunks),
+                                       "pages": len(doc.pages) or None}
+    report.embedded = _embed_and_write(pending, embedder, chunks_col, sentences_col, settings, progress)
+
+    all_ids, all_texts = _all_chunk_texts(chunks_col, settings.write_batch)
+    bm25 = BM25Index.build(all_ids, all_texts)
+    try:
+        bm25.save(store.bm25_dir(generation))
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot write the BM25 index under {store.bm25_root()} ({exc.strerror})") from exc
+    store.commit(state)
+    store.drop_other_generations(keep=generation)
+    report.generation = generation
+    _summarise(report, state.docs)
+    return report
+
+
+def _summarise(report: IngestReport, docs: dict[str, dict[str, Any]]) -> None:
+    report.documents = len(docs)
+    report.clauses = sum(d["clauses"] for d in docs.values())
+    report.chunks = sum(d["chunks"] for d in docs.values())
+
+
+def _load_all(settings: Settings, paths: Sequence[Path] | None, report: IngestReport) -> list[SourceDocument]:
+    """Load every file, recording bad ones and duplicate contents instead of stopping."""
+    root = settings.corpus_dir
+    files = discover(list(paths) if paths else [root])
+    if paths is None and not root.is_dir():
+        raise IndexUnavailable(f"the corpus folder {root} does not exist")
+    docs: list[SourceDocument] = []
+    by_text: dict[str, str] = {}
+    by_id: dict[str, str] = {}
+    max_bytes = int(settings.max_file_mb * 1_000_000)
+    for path in files:
+        try:
+            doc = load_document(path, root, max_bytes)
+        except LoadError as exc:
+            log.error("skipped %s: %s", path, exc)
+            report.errors.append({"path": str(path), "error": str(exc)})
+            continue
+        except OSError as exc:
+            report.errors.append({"path": str(path), "error": f"cannot read the file ({exc.strerror})"})
+            continue
+        text_key = doc.text.strip()
+        if text_key in by_text:
+            log.warning("skipped %s: same content as %s", path, by_text[text_key])
+            report.duplicates.append({"path": str(path), "duplicate_of": by_text[text_key]})
+            continue
+        if doc.meta.doc_id in by_id:
+            msg = f"its doc_id {doc.meta.doc_id!r} is already used by {by_id[doc.meta.doc_id]}"
+            report.errors.append({"path": str(path), "error": msg})
+            continue
+        by_text[text_key] = doc.path
+        by_id[doc.meta.doc_id] = doc.path
+        docs.append(doc)
+    return docs
+
+
+def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _copy_documents(store: IndexStore, previous: IndexState, doc_ids: list[str], chunks_col, sentences_col,
+                    batch: int) -> None:
+    """Carry unchanged documents' chunks and sentence vectors into the new generation."""
+    for old_name, new_col in ((store.chunk_collection_name(previous.generation), chunks_col),
+                              (store.sentence_collection_name(previous.generation), sentences_col)):
+        old = store.collection(old_name)
+        for id_batch in _batches(doc_ids, 50):
+            offset = 0
+            while True:
+                got = old.get(where={"doc_id": {"$in": list(id_batch)}}, include=["embeddings", "documents", "metadatas"],
+                              limit=batch, offset=offset)
+                if not got["ids"]:
+                    break
+                new_col.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
+                            metadatas=got["metadatas"])
+                offset += len(got["ids"])
+
+
+def _embed_and_write(pending: list[tuple[Chunk, SourceDocument]], embedder: Embedder, chunks_col, sentences_col,
+                     settings: Settings, progress: Progress | None) -> int:
+    """Embed chunks and their sentences in batches and write them through llama-index's ChromaVectorStore."""
+    from llama_index.core.schema import TextNode
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    vector_store = ChromaVectorStore(chroma_collection=chunks_col)
+    total = len(pending)
+    done = 0
+    for batch in _batches(pending, settings.embed_batch):
+        chunk_vectors = embedder.embed_passages([c.embed_text for c, _ in batch])
+        sentence_rows = [(c, i, s) for c, _ in batch for i, s in enumerate(c.sentences)]
+        sentence_vectors = embedder.embed_passages([s for _, _, s in sentence_rows])
+        nodes = [TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=chunk_metadata(chunk, doc),
+                          embedding=vector.tolist())
+                 for (chunk, doc), vector in zip(batch, chunk_vectors)]
+        vector_store.add(nodes)
+        if sentence_rows:
+            sentences_col.add(
+                ids=[f"{c.chunk_id}@{i}" for c, i, _ in sentence_rows],
+                documents=[s for _, _, s in sentence_rows],
+                embeddings=np.asarray(sentence_vectors).tolist(),
+                metadatas=[{"chunk_id": c.chunk_id, "doc_id": c.clause.doc_id, "position": i} for c, i, _ in sentence_rows],
+            )
+        done += len(batch)
+        if progress:
+            progress(done, total, "embedding")
+    return total
+
+
+def _all_chunk_texts(collection, batch: int) -> tuple[list[str], list[str]]:
+    """Every chunk's id and embedded text, read back from the new generation for BM25."""
+    ids: list[str] = []
+    texts: list[str] = []
+    offset = 0
+    while True:
+        got = collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+        if not got["ids"]:
+            break
+        for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
+            ids.append(chunk_id)
+            texts.append(f"{meta.get('breadcrumb', '')}\n{text}")
+        offset += len(got["ids"])
+    return ids, texts

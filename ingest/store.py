@@ -1,0 +1,156 @@
+"""The index: Chroma collections for one *generation* of the corpus, and a pointer to the live one.
+
+Ingest never edits the live generation. It writes a new one beside it (copying the
+unchanged chunks with their vectors, embedding only what changed) and then swaps the
+pointer in a single Chroma upsert. A crash or ``kill -9`` at any moment leaves the
+pointer on the previous, complete generation; leftovers are removed by the next ingest.
+The same code serves a local ``PersistentClient`` and a Chroma server (``HttpClient``).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from assistant import offline  # noqa: F401
+from assistant.settings import Settings
+
+log = logging.getLogger(__name__)
+
+STATE_ID = "state"
+SCHEMA_VERSION = 1
+
+
+class IndexUnavailable(RuntimeError):
+    """The index is missing, unreachable or was built by a different embedder."""
+
+
+@dataclass
+class IndexState:
+    """What the pointer records about the live generation."""
+
+    generation: int
+    embedder: str
+    dim: int
+    chunk_tokens: int
+    docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # doc_id -> hash, path, meta, counts
+    created: float = 0.0
+    schema: int = SCHEMA_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "IndexState":
+        data = json.loads(text)
+        return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
+
+
+def make_client(settings: Settings):
+    """A Chroma client: the server at ``chroma_url`` when set, else a local directory."""
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=True)
+    if settings.chroma_url:
+        url = urlparse(settings.chroma_url)
+        if not url.hostname:
+            raise IndexUnavailable(f"POLICY_ASSISTANT_CHROMA_URL is not a URL: {settings.chroma_url!r}")
+        try:
+            client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
+                                         settings=chroma_settings)
+            client.heartbeat()
+        except Exception as exc:  # connection errors differ by transport
+            raise IndexUnavailable(f"the Chroma server at {settings.chroma_url} is not reachable ({exc.__class__.__name__})") from exc
+        return client
+    path = settings.index_dir / "chroma"
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise IndexUnavailable(f"cannot create the index folder {path} ({exc.strerror})") from exc
+    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+
+
+class IndexStore:
+    """Access to the generations of the index, wherever Chroma lives."""
+
+    def __init__(self, settings: Settings, client: Any | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+        self.prefix = settings.collection_prefix
+
+    # -- naming ---------------------------------------------------------------
+    def chunk_collection_name(self, generation: int) -> str:
+        return f"{self.prefix}_chunks_g{generation}"
+
+    def sentence_collection_name(self, generation: int) -> str:
+        return f"{self.prefix}_sentences_g{generation}"
+
+    @property
+    def location(self) -> str:
+        return self.settings.chroma_url or str(self.settings.index_dir)
+
+    # -- pointer --------------------------------------------------------------
+    def _state_collection(self):
+        return self.client.get_or_create_collection(f"{self.prefix}_state", embedding_function=None)
+
+    def current(self) -> IndexState | None:
+        """The live generation, or None when nothing was ever indexed here."""
+        got = self._state_collection().get(ids=[STATE_ID], include=["documents"])
+        if not got["ids"]:
+            return None
+        return IndexState.from_json(got["documents"][0])
+
+    def commit(self, state: IndexState) -> None:
+        """Make ``state`` the live generation in one atomic write."""
+        state.created = time.time()
+        self._state_collection().upsert(ids=[STATE_ID], documents=[state.to_json()], embeddings=[[0.0]],
+                                         metadatas=[{"generation": state.generation}])
+
+    # -- collections ----------------------------------------------------------
+    def collection(self, name: str, create: bool = False):
+        if create:
+            return self.client.get_or_create_collection(name, embedding_function=None,
+                                                        metadata={"hnsw:space": "cosine"})
+        return self.client.get_collection(name, embedding_function=None)
+
+    def fresh_generation(self, previous: IndexState | None) -> int:
+        """A new generation number with empty collections (removing leftovers of a crashed ingest)."""
+        generation = (previous.generation if previous else 0) + 1
+        for name in (self.chunk_collection_name(generation), self.sentence_collection_name(generation)):
+            self._delete(name)
+        return generation
+
+    def drop_other_generations(self, keep: int) -> None:
+        """Remove every generation but ``keep`` (old ones after a swap, partial ones after a crash)."""
+        keep_names = {self.chunk_collection_name(keep), self.sentence_collection_name(keep), f"{self.prefix}_state"}
+        for name in self._collection_names():
+            if name.startswith(self.prefix + "_") and name not in keep_names:
+                self._delete(name)
+        bm25_root = self.bm25_root()
+        if bm25_root.is_dir():
+            for child in bm25_root.iterdir():
+                if child.name != self.chunk_collection_name(keep):
+                    shutil.rmtree(child, ignore_errors=True)
+
+    def bm25_dir(self, generation: int) -> Path:
+        """Where the BM25 index of a generation is kept (a per-machine cache in server mode)."""
+        return self.bm25_root() / self.chunk_collection_name(generation)
+
+    def bm25_root(self) -> Path:
+        return self.settings.index_dir / "bm25"
+
+    def _collection_names(self) -> list[str]:
+        return [c if isinstance(c, str) else c.name for c in self.client.list_collections()]
+
+    def _delete(self, name: str) -> None:
+        try:
+            self.client.delete_collection(name)
+        except Exception:  # absent collections raise different errors in local and server mode
+            pass
