@@ -105,7 +105,7 @@ class Assistant:
         t0 = time.perf_counter()
         lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs)
         rows = [] if lookup else self.retriever.sentence_rows([h.chunk_id for h in hits[: self.answerer.CANDIDATE_CHUNKS]])
-        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup)
+        answer = self.answerer.run(text, query_vector, pinned if lookup else hits, rows, lookup=lookup)
         answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer.latency_ms = (time.perf_counter() - started) * 1e3

@@ -12,6 +12,14 @@ import numpy as np
 from ingest.analysis import tokenize
 
 log = logging.getLogger(__name__)
+
+
+def _bm25s():
+    """bm25s, with its DEBUG chatter (it sets its own logger level on import) turned down."""
+    import bm25s
+
+    logging.getLogger("bm25s").setLevel(logging.WARNING)
+    return bm25s
 _IDS_FILE = "chunk_ids.json"
 
 
@@ -24,9 +32,7 @@ class BM25Index:
 
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> "BM25Index":
-        import bm25s
-
-        retriever = bm25s.BM25()
+        retriever = _bm25s().BM25()
         tokens = [tokenize(t) or ["\u2400"] for t in texts]  # bm25s needs a token in every document
         if tokens:
             retriever.index(tokens, show_progress=False)
@@ -47,11 +53,9 @@ class BM25Index:
     @classmethod
     def load(cls, directory: Path) -> "BM25Index | None":
         """The saved index, or None when it is missing or unreadable (the caller rebuilds it)."""
-        import bm25s
-
         try:
             ids = json.loads((directory / _IDS_FILE).read_text(encoding="utf-8"))
-            retriever = bm25s.BM25.load(str(directory), show_progress=False, verbosity=0)
+            retriever = _bm25s().BM25.load(str(directory), show_progress=False, verbosity=0)
         except (OSError, ValueError) as exc:
             log.info("BM25 index at %s not usable (%s); rebuilding", directory, exc)
             return None

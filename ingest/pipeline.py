@@ -202,7 +202,7 @@ def _copy_documents(store: IndexStore, previous: IndexState, doc_ids: list[str],
 def _embed_and_write(pending: list[tuple[Chunk, SourceDocument]], embedder: Embedder, chunks_col, sentences_col,
                      settings: Settings, progress: Progress | None) -> int:
     """Embed chunks and their sentences in batches and write them through llama-index's ChromaVectorStore."""
-    from llama_index.core.schema import TextNode
+    from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     vector_store = ChromaVectorStore(chroma_collection=chunks_col)
@@ -212,8 +212,10 @@ def _embed_and_write(pending: list[tuple[Chunk, SourceDocument]], embedder: Embe
         chunk_vectors = embedder.embed_passages([c.embed_text for c, _ in batch])
         sentence_rows = [(c, i, s) for c, _ in batch for i, s in enumerate(c.sentences)]
         sentence_vectors = embedder.embed_passages([s for _, _, s in sentence_rows])
+        # The SOURCE relationship makes llama-index store doc_id = our doc_id (it writes ref_doc_id there).
         nodes = [TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=chunk_metadata(chunk, doc),
-                          embedding=vector.tolist())
+                          embedding=vector.tolist(),
+                          relationships={NodeRelationship.SOURCE: RelatedNodeInfo(node_id=doc.meta.doc_id)})
                  for (chunk, doc), vector in zip(batch, chunk_vectors)]
         vector_store.add(nodes)
         if sentence_rows:

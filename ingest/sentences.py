@@ -10,6 +10,7 @@ ABBREVIATIONS = frozenset({"no", "nos", "mr", "mrs", "ms", "dr", "st", "vs", "et
                            "u.s", "co", "ltd", "inc", "dept", "approx", "fig", "p", "pp"})
 _BOUNDARY = re.compile(r"[.!?][\"”’)\]]*\.?(?=\s+[\"“‘(\[A-Z0-9\u4e00-\u9fff])|[。！？；][”’）]*")
 _WORD_BEFORE = re.compile(r"([\w.]+)$")
+_LEADING_MARKER = re.compile(r"^\s*\(?(?:[IVXLC]{1,7}|\d{1,3})$")  # "VII." or "3." opening a heading
 
 
 def sentence_spans(text: str) -> list[tuple[int, int]]:
@@ -18,7 +19,8 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     start = 0
     for match in _BOUNDARY.finditer(text):
         end = match.end()
-        if match.group(0).startswith(".") and _is_abbreviation(text[start:match.start()]):
+        before = text[start:match.start()]
+        if match.group(0).startswith(".") and (_is_abbreviation(before) or _LEADING_MARKER.match(before)):
             continue
         _append(text, spans, start, end)
         start = end
