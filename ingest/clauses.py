@@ -12,7 +12,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from ingest.markers import CLAUSE, MARKERS, SECTION, Marker, looks_like_heading, numeral_value
+from ingest.markers import CLAUSE, SECTION, looks_like_heading, match_marker, numeral_value
 from ingest.records import Clause, SourceDocument
 
 log = logging.getLogger(__name__)
@@ -45,14 +45,6 @@ def parse_clauses(doc: SourceDocument) -> list[Clause]:
     """Split ``doc`` into clauses with stable IDs, labels, breadcrumbs, offsets and pages."""
     nodes = _read_structure(doc.text)
     return _to_clauses(doc, nodes)
-
-
-def _match_marker(line: str) -> tuple[Marker, re.Match[str]] | None:
-    for marker in MARKERS:
-        match = marker.pattern.match(line)
-        if match and numeral_value(marker, match.groupdict().get("num") or "") is not None:
-            return marker, match
-    return None
 
 
 def _short_title(rest: str) -> str:
@@ -115,7 +107,7 @@ def _read_structure(text: str) -> list[_Node]:
         lead = len(line) - len(line.lstrip())
         start += lead
         end = start + len(stripped)
-        found = _match_marker(stripped)
+        found = match_marker(stripped)
         has_next = any(l[2].strip() for l in lines[index + 1:])
         if found:
             marker, match = found

@@ -112,6 +112,15 @@ def numeral_value(marker: Marker, num: str) -> int | None:
     return 0
 
 
+def match_marker(line: str) -> tuple[Marker, re.Match[str]] | None:
+    """The first marker that opens ``line`` with a valid numeral, with its match."""
+    for marker in MARKERS:
+        match = marker.pattern.match(line)
+        if match and numeral_value(marker, match.groupdict().get("num") or "") is not None:
+            return marker, match
+    return None
+
+
 def looks_like_heading(line: str) -> bool:
     """A short line with no sentence-final punctuation: a title or a question-style subheading."""
     stripped = line.strip()

@@ -12,6 +12,7 @@ import re
 from collections import Counter
 from pathlib import Path
 
+from ingest.markers import match_marker
 from ingest.records import PageSpan
 
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—]?\s*\d{1,4}\s*(?:(?:of|/)\s*\d{1,4})?\s*[-–—]?$", re.IGNORECASE)
@@ -95,20 +96,24 @@ def _reflow(lines: list[str]) -> str:
     lines = [l.rstrip() for l in lines]
     longest = max((len(l) for l in lines), default=0)
     out: list[str] = []
+    previous_raw = ""  # the previous physical line: whether it was wrapped depends on its own length
     for line in lines:
         stripped = line.strip()
         if not stripped:
             if out and out[-1] != "":
                 out.append("")
+            previous_raw = ""
             continue
-        if out and out[-1]:
+        if out and out[-1] and previous_raw and not match_marker(stripped):
             prev = out[-1]
-            wrapped = len(prev) >= WRAP_FRACTION * longest
+            wrapped = len(previous_raw) >= WRAP_FRACTION * longest
             if prev.endswith("-") and len(prev) > 1 and prev[-2].isalpha() and stripped[:1].islower():
                 out[-1] = prev[:-1] + stripped
-                continue
-            if wrapped or _continues(prev, stripped):
+            elif wrapped or _continues(prev, stripped):
                 out[-1] = prev + " " + stripped
-                continue
-        out.append(stripped)
+            else:
+                out.append(stripped)
+        else:
+            out.append(stripped)
+        previous_raw = stripped
     return "\n".join(l for l in out if l).strip()

@@ -25,6 +25,8 @@ from ingest.records import Chunk, SourceDocument
 from ingest.store import IndexState, IndexStore, IndexUnavailable
 
 log = logging.getLogger(__name__)
+# Bump when parsing, chunking or sentence splitting changes what is stored: the next ingest re-embeds all.
+PIPELINE_VERSION = 2
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
 
@@ -73,10 +75,11 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
     store = store or IndexStore(settings)
     embedder = get_embedder(settings.embedder)
     previous = store.current()
-    rebuild = previous is not None and (previous.embedder != embedder.name or previous.chunk_tokens != settings.chunk_tokens)
+    rebuild = previous is not None and (previous.embedder, previous.chunk_tokens, previous.pipeline) != (
+        embedder.name, settings.chunk_tokens, PIPELINE_VERSION)
     if rebuild:
-        log.warning("index was built with %s (%s tokens); re-embedding everything with %s (%s tokens)",
-                    previous.embedder, previous.chunk_tokens, embedder.name, settings.chunk_tokens)
+        log.warning("index was built with %s, %s-token chunks, pipeline v%s; re-embedding everything",
+                    previous.embedder, previous.chunk_tokens, previous.pipeline)
     report = IngestReport()
     docs = _load_all(settings, paths, report)
     old_docs = {} if previous is None else previous.docs
@@ -104,7 +107,7 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
 
     generation = store.fresh_generation(previous)
     state = IndexState(generation=generation, embedder=embedder.name, dim=embedder.dim,
-                       chunk_tokens=settings.chunk_tokens)
+                       chunk_tokens=settings.chunk_tokens, pipeline=PIPELINE_VERSION)
     chunks_col = store.collection(store.chunk_collection_name(generation), create=True)
     sentences_col = store.collection(store.sentence_collection_name(generation), create=True)
     if previous is not None and carried:

