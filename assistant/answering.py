@@ -52,7 +52,7 @@ class ExtractiveAnswerer:
 
     # Weights of the sentence score, and of the support score the decline threshold applies to.
     LEXICAL_WEIGHT = 0.35
-    CHUNK_WEIGHT = 0.25
+    CHUNK_WEIGHT = 1.0
     ANSWER_TYPE_BONUS = 0.03
     SECOND_SENTENCE_MARGIN = 0.06
     CANDIDATE_CHUNKS = 4
@@ -208,9 +208,30 @@ def _answer_type_match(question: str, sentence: str) -> float:
     return 0.0
 
 
+_COUNTED_THING = re.compile(r"\bhow many (\w)", re.IGNORECASE)
+_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat amount\b|金额", re.IGNORECASE)
+_AMOUNT = re.compile(r"(\d[\d,.]*\s*(%|percent|per cent|yuan|cny|rmb|dollars?|usd|\$|billion|million))|"
+                     r"((cny|rmb|usd|\$|¥)\s*\d)|(\d[\d,.]*\s*(元|万|亿))", re.IGNORECASE)
+
+
+def _quantity_is_about_the_question(question: str, evidence: str) -> bool:
+    """"How many staff …" needs a number followed closely by "staff"; "how much …" needs an amount or a share."""
+    counted = _COUNTED_THING.search(question)
+    if counted:
+        asked = {t for t in tokenize(question[counted.start(1):])[:3] if not t.isdigit()}
+        near = re.finditer(r"(?:\d[\d,.]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                           r"hundred|thousand)\b)[\s-]+((?:\S+\s+){0,5}\S+)", evidence, re.IGNORECASE)
+        return not asked or any(asked & set(tokenize(m.group(1))) for m in near)
+    if _HOW_MUCH.search(question):
+        return bool(_AMOUNT.search(evidence))
+    return True
+
+
 def _answers_type(question: str, evidence: str) -> bool:
     """A question asking for a number or a date is answered only by evidence that contains one."""
     if _NUMBER_QUESTION.search(question) and not _HAS_NUMBER.search(evidence):
+        return False
+    if not has_cjk(question) and not _quantity_is_about_the_question(question, evidence):
         return False
     if _DATE_QUESTION.search(question) and not _HAS_DATE.search(evidence):
         return False

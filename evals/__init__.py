@@ -1,0 +1,1 @@
+"""Evaluation of answer quality: the gold set, the scorer, the systems compared and the report harness."""

@@ -1,0 +1,449 @@
+"""``policy-assistant eval``: run every system over the gold questions and compare them side by side.
+
+    policy-assistant eval [--questions FILE ...] [--systems product,bm25,dense,llamaindex-default]
+                          [--json] [--report DIR]
+
+Prints one table per system × category; ``--report DIR`` writes ``report.md`` (tables, and the
+remaining failures of the product pipeline with their reason), ``report.json`` (every number and
+every per-question result) and ``chart.png``. ``python -m evals.harness --write-baseline`` records
+the product's current hit@1 and correct-decline rate in ``evals/baseline.json`` for the quality gate
+(tests/test_quality_gate.py).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as _dt
+import json
+import logging
+import re
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from assistant import offline  # noqa: F401
+from assistant.settings import PACKAGE_ROOT, Settings
+from evals.scorer import aggregate, contains_evidence, load_gold, score_item, summarize
+from evals.systems import SYSTEM_NAMES, ProductSystem, build_systems
+
+log = logging.getLogger(__name__)
+
+DEFAULT_GOLD = PACKAGE_ROOT / "evals" / "gold.jsonl"
+SHARED_EXAMPLES = PACKAGE_ROOT.parent / "shared" / "evals" / "examples.jsonl"
+BASELINE_PATH = PACKAGE_ROOT / "evals" / "baseline.json"
+GATE_TOLERANCE = 0.03
+
+# Failure reasons of the product pipeline, in the order the report lists them.
+RETRIEVAL_MISS = "retrieval miss"
+WRONG_SENTENCE = "wrong sentence chosen"
+THRESHOLD = "threshold"
+LABEL = "label"
+REASONS = (RETRIEVAL_MISS, WRONG_SENTENCE, THRESHOLD, LABEL)
+REASON_HELP = {
+    RETRIEVAL_MISS: "no evidence in the retrieved chunks",
+    WRONG_SENTENCE: "the evidence clause was retrieved or cited, but the answer misses the facts or cites another clause",
+    THRESHOLD: "declined an answerable question, or answered an unanswerable one",
+    LABEL: "the evidence clause was cited, but its label does not show the clause number",
+}
+
+METRICS = (  # (key in aggregate, column header, kind)
+    ("hit_at_1", "hit@1", "rate"), ("hit_at_5", "hit@5", "rate"), ("mrr", "MRR", "rate"),
+    ("citation_precision", "cite prec", "rate"), ("fact_coverage", "facts", "rate"),
+    ("label_accuracy", "label", "rate"), ("answered_rate", "answered", "rate"),
+    ("correct_decline_rate", "decline ok", "rate"), ("pass_rate", "pass", "rate"),
+    ("latency_p50_ms", "p50 ms", "ms"), ("latency_p95_ms", "p95 ms", "ms"),
+)
+
+
+# -- entry points ---------------------------------------------------------------------
+def main(args: argparse.Namespace, settings: Settings) -> int:
+    """Run the comparison; 0 when it ran (quality is reported, not enforced: the quality gate test does that)."""
+    paths = [Path(p) for p in (getattr(args, "questions", None) or [])] or [default_gold()]
+    gold = load_gold(*paths)
+    names = parse_systems(getattr(args, "systems", "") or "")
+    assistant = open_assistant(settings)
+    report = evaluate(assistant, settings, gold, names, question_files=paths)
+    if getattr(args, "json", False):
+        print(json.dumps(_without_rows(report), ensure_ascii=False, indent=1))
+    else:
+        print(render_text(report))
+    if getattr(args, "report", None):
+        out = write_report(report, Path(args.report))
+        if not getattr(args, "json", False):
+            print(f"\nReport written to {out}/report.md, report.json and chart.png")
+    if getattr(args, "write_baseline", False):
+        path = write_baseline(settings, assistant=assistant)
+        if not getattr(args, "json", False):
+            print(f"Baseline written to {path}")
+    return 0
+
+
+def default_gold() -> Path:
+    """evals/gold.jsonl, or the shared examples while the gold set does not exist yet."""
+    if DEFAULT_GOLD.is_file():
+        return DEFAULT_GOLD
+    log.warning("%s does not exist; evaluating the shared examples %s", DEFAULT_GOLD, SHARED_EXAMPLES)
+    return SHARED_EXAMPLES
+
+
+def parse_systems(value: str) -> list[str]:
+    names = [n.strip() for n in value.split(",") if n.strip()]
+    unknown = [n for n in names if n not in SYSTEM_NAMES]
+    if unknown:
+        raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEM_NAMES)}")
+    return names or list(SYSTEM_NAMES)
+
+
+def open_assistant(settings: Settings):
+    """The product over the configured index, built (or brought up to date) first when it is local."""
+    from assistant.cli import ensure_index
+    from assistant.core import Assistant
+
+    if not settings.chroma_url:
+        ensure_index(settings)  # builds .index the first time; milliseconds when the corpus is unchanged
+    return Assistant.open(settings=settings)
+
+
+# -- running ------------------------------------------------------------------------
+def run_system(system, gold: list[dict[str, Any]], assistant=None) -> list[dict[str, Any]]:
+    """Score one system on every question; latency is the wall time of ``system.answer`` alone."""
+    rows = []
+    for item in gold:
+        started = time.perf_counter()
+        answer = system.answer(item["question"])
+        wall_ms = (time.perf_counter() - started) * 1e3
+        row = score_item(answer, item, latency_ms=wall_ms)
+        row["support"] = answer.get("support")
+        row["related"] = [str(c.get("label", "")) for c in answer.get("related") or []]
+        if assistant is not None and not row["passed"]:
+            row.update(diagnose(assistant, item, answer, row))
+        rows.append(row)
+    return rows
+
+
+def evaluate(assistant, settings: Settings, gold: list[dict[str, Any]], names: list[str],
+             question_files: list[Path] | None = None, cache_dir: Path | None = None) -> dict[str, Any]:
+    """Every system's per-question rows and summaries, plus the product's remaining failures."""
+    cache_dir = cache_dir or Path(settings.index_dir) / "eval-cache"
+    systems = build_systems(names, assistant, settings, top_k=settings.top_k, cache_dir=cache_dir)
+    report: dict[str, Any] = {
+        "generated": _dt.datetime.now().isoformat(timespec="seconds"),
+        "question_files": [str(p) for p in question_files or []],
+        "n_questions": len(gold),
+        "counts": {"category": dict(Counter(g.get("category", "") for g in gold)),
+                   "persona": dict(Counter(g.get("persona", "") for g in gold)),
+                   "lang": dict(Counter(g.get("lang", "") for g in gold))},
+        "settings": {"embedder": settings.embedder, "top_k": settings.top_k, "min_support": settings.min_support,
+                     "dense_candidates": settings.dense_candidates, "bm25_candidates": settings.bm25_candidates,
+                     "rrf_k": settings.rrf_k, "answer_sentences": settings.answer_sentences,
+                     "index_generation": assistant.state.generation},
+        "systems": {},
+        "results": {},
+    }
+    for system in systems:
+        started = time.perf_counter()
+        rows = run_system(system, gold, assistant if system.name == "product" else None)
+        elapsed = time.perf_counter() - started
+        print(f"{system.name}: {len(rows)} questions in {elapsed:.1f} s", file=sys.stderr)
+        summary = summarize(rows)
+        summary["setup_ms"] = round(system.setup_ms, 1)
+        summary["run_s"] = round(elapsed, 2)
+        summary["by_persona"] = {p: aggregate([r for r in rows if r["persona"] == p])
+                                 for p in sorted({r["persona"] for r in rows})}
+        summary["by_source"] = {s: aggregate([r for r in rows if (r["source"] or "(none)") == s])
+                                for s in sorted({r["source"] or "(none)" for r in rows})}
+        report["systems"][system.name] = summary
+        report["results"][system.name] = rows
+    product = report["results"].get("product", [])
+    report["failures"] = [
+        {k: r.get(k) for k in ("id", "question", "category", "persona", "lang", "reason", "detail")}
+        for r in product if not r["passed"]
+    ]
+    report["failure_counts"] = dict(Counter(f["reason"] for f in report["failures"]))
+    report["source_titles"] = _source_titles(settings)
+    return report
+
+
+# -- diagnosis of the product's failures ------------------------------------------------
+def diagnose(assistant, item: dict[str, Any], answer: dict[str, Any], row: dict[str, Any]) -> dict[str, str]:
+    """Why a product answer failed: retrieval miss, wrong sentence chosen, threshold or label."""
+    support = answer.get("support")
+    support_txt = f"support {support:.3f} vs min_support {assistant.settings.min_support}" if support is not None else ""
+    if answer.get("error"):
+        return {"reason": THRESHOLD, "detail": f"question rejected as malformed: {answer['error']}"}
+    if not item["answerable"]:
+        cited = ", ".join(c["label"] for c in row["cited"][:2])
+        return {"reason": THRESHOLD, "detail": f"answered an unanswerable question ({support_txt}); cited {cited}"}
+    rank, retrieved = _evidence_rank(assistant, item, answer)
+    where = f"evidence clause retrieved at rank {rank} of {retrieved}" if rank else ""
+    if not row["answered"]:
+        if rank is None:
+            return {"reason": RETRIEVAL_MISS, "detail": f"declined; no evidence in the top {retrieved} retrieved "
+                                                        f"({support_txt})"}
+        return {"reason": THRESHOLD, "detail": f"declined an answerable question; {where} ({support_txt})"}
+    if not row["hit"]:
+        if rank is None:
+            return {"reason": RETRIEVAL_MISS, "detail": f"no evidence in the top {retrieved} retrieved; cited "
+                                                        f"{_labels(row)}"}
+        return {"reason": WRONG_SENTENCE, "detail": f"{where}, but the answer cites {_labels(row)}"}
+    if not row["facts"]:
+        missing = " / ".join("|".join(g) for g in row["missing_facts"])
+        return {"reason": WRONG_SENTENCE, "detail": f"evidence clause cited (rank {row['first_match']}) but the "
+                                                    f"answer lacks: {missing}"}
+    return {"reason": LABEL, "detail": f"cited {_labels(row)}, expected clause {item.get('clause_label')}"}
+
+
+def _labels(row: dict[str, Any]) -> str:
+    return "; ".join(f"[{n}] {c['label']}" for n, c in enumerate(row["cited"], start=1)) or "nothing"
+
+
+def _evidence_rank(assistant, item: dict[str, Any], answer: dict[str, Any]) -> tuple[int | None, int]:
+    """Rank of the first retrieved chunk holding evidence among the ``top_k`` that ``ask`` hands the answerer."""
+    top_k = assistant.settings.top_k
+    try:
+        text = assistant.clean_question(item["question"])
+    except ValueError:
+        return None, 0
+    hits = assistant.retriever.retrieve(text, max(top_k, assistant.answerer.CANDIDATE_CHUNKS)).hits[:top_k]
+    for rank, hit in enumerate(hits, start=1):
+        if contains_evidence(str(hit.meta.get("clause_text", hit.text)), item.get("evidence") or []):
+            return rank, len(hits)
+    # Pinned clauses (explicit references) are not in the fused ranking; the answer's own clauses are.
+    for c in (answer.get("citations") or []) + (answer.get("related") or []):
+        if contains_evidence(str(c.get("text", "")), item.get("evidence") or []):
+            return int(c.get("n") or 0) or None, len(hits)
+    return None, len(hits)
+
+
+# -- output ---------------------------------------------------------------------------
+def _fmt(value: Any, kind: str) -> str:
+    if value is None:
+        return "–"
+    return f"{value:.0f}" if kind == "ms" else f"{value:.2f}"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> str:
+    """A Markdown pipe table, padded so it also reads well in a terminal."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
+    line = lambda cells: "| " + " | ".join(c.ljust(w) for c, w in zip(cells, widths)) + " |"  # noqa: E731
+    sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
+    return "\n".join([line(headers), sep, *(line(r) for r in rows)])
+
+
+def _metric_cells(agg: dict[str, Any]) -> list[str]:
+    return [str(agg["n"])] + [_fmt(agg.get(key), kind) for key, _, kind in METRICS]
+
+
+def system_category_table(report: dict[str, Any]) -> str:
+    """Systems × (all + each category), one row each: the command's main output."""
+    headers = ["system", "category", "n"] + [h for _, h, _ in METRICS]
+    rows = []
+    for name, summary in report["systems"].items():
+        rows.append([name, "all"] + _metric_cells(summary["all"]))
+        for category, agg in summary["by_category"].items():
+            rows.append([name, category] + _metric_cells(agg))
+    return _table(headers, rows)
+
+
+def render_text(report: dict[str, Any]) -> str:
+    counts = ", ".join(f"{k} {v}" for k, v in report["counts"]["category"].items())
+    lines = [f"{report['n_questions']} questions ({counts}) from {', '.join(report['question_files'])}", "",
+             system_category_table(report)]
+    if report.get("failures") is not None and "product" in report["systems"]:
+        lines += ["", "Product failures by reason: " + (", ".join(
+            f"{r} {report['failure_counts'].get(r, 0)}" for r in REASONS) or "none")]
+        for f in report["failures"]:
+            lines.append(f"  {f['id']:<7} {f['reason']:<22} {f['question'][:70]}")
+    return "\n".join(lines)
+
+
+def _without_rows(report: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in report.items() if k != "results"}
+
+
+def render_markdown(report: dict[str, Any]) -> str:
+    systems = list(report["systems"])
+    headers = ["system", "n"] + [h for _, h, _ in METRICS]
+    out = ["# Answer quality: product vs baselines", "",
+           f"Generated {report['generated']} over {report['n_questions']} questions from "
+           f"{', '.join(f'`{p}`' for p in report['question_files'])}.", "",
+           "Counts: " + "; ".join(f"{field}: " + ", ".join(f"{k} {v}" for k, v in c.items())
+                                  for field, c in report["counts"].items()) + ".", "",
+           "Settings: " + ", ".join(f"{k}={v}" for k, v in report["settings"].items()) + ".", "",
+           "Systems (same questions, same scorer, same `answer(question) -> Answer JSON` interface):", "",
+           "- **product**: `Assistant.ask` (clause references pinned, dense + BM25 fused by RRF, extractive answerer "
+           "with a calibrated decline).",
+           "- **bm25**: the product's BM25 index alone, feeding the same extractive answerer and threshold.",
+           "- **dense**: the product's dense (Chroma) search alone, same answerer and threshold.",
+           "- **llamaindex-default**: raw corpus `.txt` files, default `SentenceSplitter` chunks (1024 tokens), the "
+           "same embedder, in-memory `VectorStoreIndex`, top-5; answer = top chunk, citations labelled by file "
+           "name; never declines.", "",
+           "How to read: hit@1/hit@5/MRR, facts, label and answered are over answerable questions (a decline counts as "
+           "a miss); citation precision over answerable questions that got citations; *decline ok* over unanswerable "
+           "questions; pass over all. Latency is the wall time of one `answer()` call. Scoring rules: "
+           "`/work/shared/evals/README.md`.", "",
+           "## Overall", "",
+           _table(headers, [[name] + _metric_cells(report["systems"][name]["all"]) for name in systems]), "",
+           "Setup and run time: " + "; ".join(
+               f"{name} setup {report['systems'][name]['setup_ms'] / 1e3:.1f} s, run {report['systems'][name]['run_s']:.1f} s"
+               for name in systems) + ".", "",
+           "Median answer length (characters, answered questions): " + ", ".join(
+               f"{name} {_fmt(report['systems'][name]['all'].get('answer_chars_median'), 'ms')}" for name in systems)
+           + ".", "",
+           "## By category", ""]
+    categories = list(dict.fromkeys(c for name in systems for c in report["systems"][name]["by_category"]))
+    for category in categories:
+        out += [f"### {category}", "", _table(headers, [
+            [name] + _metric_cells(report["systems"][name]["by_category"][category])
+            for name in systems if category in report["systems"][name]["by_category"]]), ""]
+    out += ["## By system", ""]
+    for name in systems:
+        summary = report["systems"][name]
+        out += [f"### {name}", "", _table(["category"] + headers[1:], [["all"] + _metric_cells(summary["all"])] + [
+            [c] + _metric_cells(agg) for c, agg in summary["by_category"].items()]), ""]
+    out += ["## Pass rate by persona and by source document", ""]
+    personas = sorted({p for name in systems for p in report["systems"][name]["by_persona"]})
+    out += [_table(["persona"] + systems, [[p] + [
+        f"{_fmt(report['systems'][n]['by_persona'].get(p, {}).get('pass_rate'), 'rate')} "
+        f"(n={report['systems'][n]['by_persona'].get(p, {}).get('n', 0)})" for n in systems] for p in personas]), ""]
+    titles = report.get("source_titles", {})
+    sources = sorted({s for name in systems for s in report["systems"][name]["by_source"]})
+    out += [_table(["source"] + systems, [[titles.get(s, s)] + [
+        f"{_fmt(report['systems'][n]['by_source'].get(s, {}).get('pass_rate'), 'rate')} "
+        f"(n={report['systems'][n]['by_source'].get(s, {}).get('n', 0)})" for n in systems] for s in sources]), ""]
+    out += ["![hit@1, correct decline and pass rate per system](chart.png)", ""]
+    if "product" in report["systems"]:
+        failures = report["failures"]
+        out += ["## Remaining failures of the product pipeline", "",
+                f"{len(failures)} of {report['n_questions']} questions fail: " + ", ".join(
+                    f"{r} {report['failure_counts'].get(r, 0)}" for r in REASONS) + ".", ""]
+        for reason in REASONS:
+            mine = [f for f in failures if f["reason"] == reason]
+            if not mine:
+                continue
+            out += [f"### {reason} ({len(mine)}): {REASON_HELP[reason]}", ""]
+            for f in mine:
+                out.append(f"- **{f['id']}** ({f['category']}, {f['lang']}) {_md_escape(f['question'])}: "
+                           f"{_md_escape(f['detail'])}")
+            out.append("")
+    return "\n".join(out)
+
+
+def _md_escape(text: str) -> str:
+    return str(text).replace("|", "\\|").replace("\n", " ")
+
+
+def write_chart(report: dict[str, Any], path: Path) -> None:
+    """Grouped bars: hit@1, correct-decline rate and pass rate for each system."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    systems = list(report["systems"])
+    metrics = [("hit_at_1", "citation hit@1"), ("correct_decline_rate", "correct decline"), ("pass_rate", "pass rate")]
+    width = 0.8 / len(metrics)
+    fig, ax = plt.subplots(figsize=(max(6.0, 1.9 * len(systems)), 4.2), dpi=120)
+    for i, (key, label) in enumerate(metrics):
+        values = [report["systems"][s]["all"].get(key) or 0.0 for s in systems]
+        xs = [j + (i - (len(metrics) - 1) / 2) * width for j in range(len(systems))]
+        bars = ax.bar(xs, values, width, label=label)
+        ax.bar_label(bars, labels=[f"{v:.2f}" for v in values], fontsize=7, padding=2)
+    ax.set_xticks(range(len(systems)), systems)
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel("rate")
+    ax.set_title(f"Answer quality on {report['n_questions']} gold questions")
+    ax.legend(loc="upper right", fontsize=8, ncols=3)
+    ax.grid(axis="y", alpha=0.3)
+    fig.tight_layout()
+    fig.savefig(path)
+    plt.close(fig)
+
+
+def write_report(report: dict[str, Any], directory: Path) -> Path:
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "report.md").write_text(render_markdown(report) + "\n", encoding="utf-8")
+    (directory / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    write_chart(report, directory / "chart.png")
+    return directory
+
+
+def _source_titles(settings: Settings) -> dict[str, str]:
+    """Seed file name (gold ``source``) -> the corpus document's short title, from the ``.meta.toml`` files."""
+    import tomllib
+
+    titles = {"(none)": "(none: unanswerable)"}
+    for meta_path in sorted(Path(settings.corpus_dir).glob("*.meta.toml")):
+        try:
+            meta = tomllib.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError):
+            continue
+        seed = re.search(r"\b\d{3}_[0-9a-f]{16}\.txt\b", str(meta.get("source", "")))
+        if seed:
+            titles[seed.group(0)] = str(meta.get("short_title") or meta.get("doc_id") or seed.group(0))
+    return titles
+
+
+# -- the regression baseline --------------------------------------------------------------
+def gate_files() -> list[Path]:
+    """The questions the quality gate runs: the gold set plus the shared examples (when present)."""
+    return [p for p in (DEFAULT_GOLD, SHARED_EXAMPLES) if p.is_file()]
+
+
+def product_metrics(assistant, files: list[Path]) -> dict[str, Any]:
+    """The product's numbers on ``files``: what the baseline records and the gate compares."""
+    gold = load_gold(*files)
+    rows = run_system(ProductSystem(assistant, assistant.settings.top_k), gold)
+    agg = aggregate(rows)
+    return {"n": agg["n"], "hit_at_1": agg["hit_at_1"], "correct_decline_rate": agg["correct_decline_rate"],
+            "pass_rate": agg["pass_rate"], "failed_ids": [r["id"] for r in rows if not r["passed"]]}
+
+
+def write_baseline(settings: Settings, path: Path = BASELINE_PATH, assistant=None) -> Path:
+    """Record the product's current hit@1 and correct-decline rate (gold + shared examples, and gold alone)."""
+    assistant = assistant or open_assistant(settings)
+    files = gate_files()
+    gate = product_metrics(assistant, files)
+    gold_only = product_metrics(assistant, [DEFAULT_GOLD]) if DEFAULT_GOLD.is_file() else None
+    data = {
+        "written": _dt.datetime.now().isoformat(timespec="seconds"),
+        "note": "Quality gate: tests/test_quality_gate.py fails when hit@1 or correct_decline_rate on `questions` "
+                f"drops more than {GATE_TOLERANCE} below these values. Refresh with "
+                "`.venv/bin/python -m evals.harness --write-baseline` after an intended change.",
+        "tolerance": GATE_TOLERANCE,
+        "questions": [_relative(p) for p in files],
+        **{k: gate[k] for k in ("n", "hit_at_1", "correct_decline_rate", "pass_rate")},
+        "gold_only": None if gold_only is None else {k: gold_only[k] for k in
+                                                      ("n", "hit_at_1", "correct_decline_rate", "pass_rate")},
+        "failed_ids": gate["failed_ids"],
+    }
+    path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+    return path
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.resolve().relative_to(PACKAGE_ROOT.resolve()))
+    except ValueError:
+        return str(path)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m evals.harness", description=__doc__.splitlines()[0])
+    parser.add_argument("--questions", type=Path, action="append")
+    parser.add_argument("--systems", default="")
+    parser.add_argument("--json", action="store_true")
+    parser.add_argument("--report", type=Path)
+    parser.add_argument("--write-baseline", action="store_true",
+                        help="only record the product's hit@1 and decline rate in evals/baseline.json")
+    parser.add_argument("--index-dir", type=Path)
+    parser.add_argument("--corpus-dir", type=Path)
+    cli_args = parser.parse_args()
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    cli_settings = Settings.load(index_dir=cli_args.index_dir, corpus_dir=cli_args.corpus_dir)
+    if cli_args.write_baseline and not (cli_args.report or cli_args.questions or cli_args.systems):
+        print(f"Baseline written to {write_baseline(cli_settings)}")
+        sys.exit(0)
+    sys.exit(main(cli_args, cli_settings))
