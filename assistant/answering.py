@@ -54,7 +54,7 @@ class ExtractiveAnswerer:
     LEXICAL_WEIGHT = 0.35
     CHUNK_WEIGHT = 1.0
     ANSWER_TYPE_BONUS = 0.03
-    SECOND_SENTENCE_MARGIN = 0.06
+    SECOND_SENTENCE_MARGIN = 0.09
     CANDIDATE_CHUNKS = 4
 
     def __init__(self, settings: Settings, document_frequency: dict[str, int], n_chunks: int) -> None:
