@@ -104,11 +104,13 @@ class ExtractiveAnswerer:
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
             lookup: bool = False) -> Answer:
+        """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present."""
         if not hits:
             return Answer(question, DECLINE_TEXT, False)
+        pinned = [h for h in hits if h.pinned]
         if lookup:
-            return self._lookup_answer(question, hits)
-        candidates = hits[: self.CANDIDATE_CHUNKS]
+            return self._lookup_answer(question, pinned or hits)
+        candidates = pinned or hits[: self.CANDIDATE_CHUNKS]
         scored = self.score_sentences(question, query_vector, candidates,
                                       [r for r in rows if r.chunk_id in {h.chunk_id for h in candidates}])
         if not scored:
@@ -144,7 +146,7 @@ class ExtractiveAnswerer:
         parts = []
         for n, clause_id in enumerate(order, start=1):
             mine = [s for s in chosen if s.hit.clause_id == clause_id]
-            citations.append(citation_from_hit(n, mine[0].hit, " ".join(s.row.text for s in mine)))
+            citations.append(citation_from_hit(n, mine[0].hit, _join_quote(mine)))
             parts.extend(f"{s.row.text} [{n}]" for s in mine)
         text = " ".join(parts)
         if _YES_NO.match(question.strip()) and chosen[0].lexical >= 0.75:
@@ -181,6 +183,15 @@ class ExtractiveAnswerer:
             if len(out) >= limit:
                 break
         return out
+
+
+def _join_quote(sentences: list[ScoredSentence]) -> str:
+    """The supporting sentences in reading order; a gap between them is shown as " … " so the quote stays verbatim."""
+    parts = [sentences[0].row.text]
+    for prev, cur in zip(sentences, sentences[1:]):
+        adjacent = cur.hit.chunk_id == prev.hit.chunk_id and cur.row.position == prev.row.position + 1
+        parts.append((" " if adjacent else " … ") + cur.row.text)
+    return "".join(parts)
 
 
 def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:

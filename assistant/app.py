@@ -88,7 +88,7 @@ CSS = """
 
 
 # -- escaping ---------------------------------------------------------------------
-_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~>$])")
+_MD_PUNCTUATION = re.compile(r"([\\`*_{}\[\]()#+\-.!|~$])")
 
 
 def md_text(text: object) -> str:

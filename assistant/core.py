@@ -104,8 +104,9 @@ class Assistant:
         hits = _merge(pinned, retrieval.hits)[: max(top_k, len(pinned))]
         t0 = time.perf_counter()
         lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs)
-        rows = [] if lookup else self.retriever.sentence_rows([h.chunk_id for h in hits[: self.answerer.CANDIDATE_CHUNKS]])
-        answer = self.answerer.run(text, query_vector, pinned if lookup else hits, rows, lookup=lookup)
+        candidates = pinned or hits[: self.answerer.CANDIDATE_CHUNKS]
+        rows = [] if lookup else self.retriever.sentence_rows([h.chunk_id for h in candidates])
+        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup)
         answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer.latency_ms = (time.perf_counter() - started) * 1e3
@@ -172,9 +173,11 @@ def _content_terms(question: str, reference: Reference | None, docs: dict[str, d
     """What the question asks beyond naming a clause; empty means a plain lookup."""
     from assistant.references import distinctive_words
 
-    named = set()
+    named = set()  # words that name the referenced document (its distinctive words and its titles)
     for doc_id in (reference.doc_ids if reference else ()):
-        named |= set(tokenize(" ".join(distinctive_words(docs).get(doc_id, set()))))
+        meta = docs.get(doc_id, {}).get("meta", {})
+        names = " ".join(distinctive_words(docs).get(doc_id, set())) + f" {meta.get('short_title', '')} {meta.get('title', '')}"
+        named |= set(tokenize(names))
     numerals = {t.lower() for t in re.findall(r"\b[IVXLC]{1,7}\b|\d+", question)}
     generic = set(tokenize("HR human resources service services"))
     return {t for t in tokenize(question) if t not in _REFERENCE_WORDS | named | numerals | generic}

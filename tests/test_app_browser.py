@@ -357,7 +357,7 @@ def test_document_filter_limits_citations_to_that_document(page, seed_server: Se
     unfiltered = _ask(page, question)
     expect(unfiltered).to_contain_text("Shenyang")  # without the filter another document is cited too
     page.locator("#pa-doc-filter input").click()
-    page.locator("ul.options li", has_text=title).click()
+    page.locator('[data-testid="dropdown-option"]', has_text=title).click()
     page.keyboard.press("Escape")
     message = _ask(page, question)
     expect(message).to_contain_text(f"Searched only: {title}")
