@@ -73,13 +73,17 @@ CSS = """
 .pa-meta th { text-align: left; font-weight: 600; padding: 0.2rem 0.9rem 0.2rem 0 !important; white-space: nowrap;
               vertical-align: top; width: 1%; }
 .pa-meta td { padding: 0.2rem 0 !important; word-break: break-word; }
-.pa-docs { border-collapse: collapse; width: 100%; font-size: 0.9rem; }
-.pa-docs th, .pa-docs td { border-bottom: 1px solid var(--border-color-primary); padding: 0.4rem 0.6rem;
-                           text-align: left; vertical-align: top; }
+.pa-docs { border-collapse: collapse; width: 100%; font-size: 0.9rem; border: none !important; }
+.pa-docs th, .pa-docs td { border: none !important; border-bottom: 1px solid var(--border-color-primary) !important;
+                           padding: 0.45rem 0.7rem !important; text-align: left; vertical-align: top;
+                           background: transparent !important; }
+.pa-docs th { font-weight: 600; }
+.pa-docs td.pa-date { white-space: nowrap; }
 .pa-docs td.pa-num, .pa-docs th.pa-num { text-align: right; }
 .pa-docs .pa-id { font-family: var(--font-mono); font-size: 0.8rem; color: var(--body-text-color-subdued); }
 .pa-lookup-empty { color: var(--body-text-color-subdued); padding: 0.5rem 0; }
 #pa-feedback-status p { margin: 0; }
+#pa-up, #pa-down { white-space: nowrap; }
 #pa-up::before, #pa-down::before { content: ""; display: inline-block; width: 1.05em; height: 1.05em;
                                    margin-right: 0.45em; vertical-align: -0.15em; background: no-repeat center / contain; }
 #pa-up::before { background-image: url("data:image/svg+xml;utf8,%3Csvg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 24 24' fill='none' stroke='%2316a34a' stroke-width='2' stroke-linecap='round' stroke-linejoin='round'%3E%3Cpath d='M14 9V5a3 3 0 0 0-3-3l-4 9v11h11.28a2 2 0 0 0 2-1.7l1.38-9a2 2 0 0 0-2-2.3zM7 22H4a2 2 0 0 1-2-2v-7a2 2 0 0 1 2-2h3'/%3E%3C/svg%3E"); }
@@ -101,12 +105,12 @@ def esc(text: object) -> str:
 
 
 # -- quotes inside clauses --------------------------------------------------------------
-_SENTENCE_END = re.compile(r"(?<=[.!?;。！？；])\s+")
+_QUOTE_BREAK = re.compile(r"(?<=[.!?;。！？；])\s+|\s*…\s*")  # sentence ends, and "…" between non-adjacent ones
 
 
 def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
     """Where the quote's sentences occur in ``text`` (whitespace-tolerant), as sorted, disjoint spans."""
-    pieces = [p.strip().rstrip("…").strip() for p in ([quote] + _SENTENCE_END.split(quote))]
+    pieces = [p.strip().strip("…").strip() for p in ([quote] + _QUOTE_BREAK.split(quote))]
     spans: list[tuple[int, int]] = []
     for i, piece in enumerate(pieces):
         if not piece:
@@ -161,7 +165,7 @@ def _related_md(related: list[dict[str, Any]], detail: bool) -> list[str]:
         if detail:
             lines.append(f"- {md_text(c['label'])}  \n  {_facts(c)}  \n  “{md_text(_short(c['quote'], 400))}”")
         else:
-            lines.append(f"- {md_text(c['label'])}")
+            lines.append(f"- {md_text(c['label'])}: *“{md_text(_short(c['quote'], QUOTE_PREVIEW_CHARS))}”*")
     return lines
 
 
@@ -182,8 +186,6 @@ def render_answer(entry: dict[str, Any], audience: str) -> str:
             lines += [f"**[{c['n']}] {md_text(c['label'])}**  ", _facts(c), "",
                       f"> {md_text(c['quote'])}", ""]
         lines += ["**Answer:** " + md_text(answer["answer"])]
-        if answer.get("related"):
-            lines += ["", "---", ""] + _related_md(answer["related"], True)
         return "\n".join(scope + lines)
     lines = [md_text(answer["answer"]), "", "**Sources**", ""]
     for c in citations:
@@ -228,7 +230,7 @@ def render_documents(rows: list[dict[str, Any]]) -> str:
     body = "".join(
         f'<tr data-doc-id="{esc(r["doc_id"])}"><td><div>{esc(r.get("short_title") or r.get("title") or r["doc_id"])}</div>'
         f'<div class="pa-id">{esc(r["doc_id"])}</div></td><td>{esc(r.get("issuer", ""))}</td>'
-        f'<td>{esc(r.get("date", ""))}</td><td>{esc(r.get("doc_type", ""))}</td><td>{esc(r.get("jurisdiction", ""))}</td>'
+        f'<td class="pa-date">{esc(r.get("date", ""))}</td><td>{esc(r.get("doc_type", ""))}</td><td>{esc(r.get("jurisdiction", ""))}</td>'
         f'<td class="pa-num">{esc(r.get("clauses", 0))}</td></tr>' for r in rows)
     total = sum(int(r.get("clauses", 0) or 0) for r in rows)
     return (f'<p>{len(rows)} documents, {total} clauses indexed.</p>'
@@ -358,7 +360,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=420):
                         chatbot = gr.Chatbot(
-                            label="Chat", height=560, elem_id="pa-chat", sanitize_html=True, render_markdown=True,
+                            label="Chat", height=500, elem_id="pa-chat", sanitize_html=True, render_markdown=True,
                             latex_delimiters=[], allow_tags=False, feedback_options=None, line_breaks=True,
                             placeholder="**Ask about the indexed HR policies.** Answers quote the documents and "
                                         "cite each clause; pick an example to start.",
@@ -371,8 +373,8 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                         with gr.Row(equal_height=True, elem_id="pa-feedback"):
                             comment = gr.Textbox(placeholder="Optional comment on the latest answer", show_label=False,
                                                  scale=4, max_lines=2, container=False, elem_id="pa-comment")
-                            up = gr.Button("Helpful", scale=1, min_width=110, size="md", elem_id="pa-up")
-                            down = gr.Button("Not helpful", scale=1, min_width=130, size="md", elem_id="pa-down")
+                            up = gr.Button("Helpful", scale=1, min_width=130, size="md", elem_id="pa-up")
+                            down = gr.Button("Not helpful", scale=1, min_width=160, size="md", elem_id="pa-down")
                         status = gr.Markdown("", elem_id="pa-feedback-status")
                     with gr.Column(scale=2, min_width=320):
                         panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="clause-panel", js_on_load=None)

@@ -1,0 +1,486 @@
+"""The Gradio chat, driven in a real headless Chromium against the real server.
+
+Two servers, each started as ``policy-assistant serve`` in a subprocess on a free port and
+stopped in teardown: one over a copy of the seed index (every chat, citation, filter,
+audience, lookup, feedback and API case), one over a one-clause corpus whose text holds
+``<script>`` and ``<img onerror>`` (it must display as text and run nothing).
+
+Chromium is Debian's ``/usr/bin/chromium`` (``make test`` installs it); when it is missing
+these tests fail with that message instead of skipping. Every page is routed through a
+guard that aborts and records any request that leaves the machine, and the test fails if
+there was one. Screenshots go to ``test-output/screenshots/``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from assistant import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+ROOT = Path(__file__).resolve().parent.parent
+CORPUS = ROOT / "corpus"
+BIN = Path(sys.executable).parent
+CLI = BIN / "policy-assistant"
+SCREENSHOTS = ROOT / "test-output" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+STARTUP_SECONDS = 180  # a loaded 2-core machine imports gradio, chromadb and llama-index slowly
+ANSWER_MS = 60_000
+
+SUBSIDY_Q = "Which HR firms can get subsidies for free job introduction?"
+SUBSIDY_CLAUSE = "beijing-hr-action-plan-2023#III.VII"
+UNANSWERABLE_Q = "How much is the housing allowance for new graduates in Shenyang?"
+DECLINE_PHRASE = "do not answer this question"
+HTML_CLAUSE = ('(I) Test clause. <script>window.__pwned=1</script> and <img src=x onerror="window.__pwned=2"> '
+               'are shown as text.')
+
+
+# -- servers ---------------------------------------------------------------------------
+@dataclass
+class Server:
+    url: str
+    index_dir: Path
+    corpus_dir: Path
+    feedback_path: Path
+    log_path: Path
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _env(**extra: str) -> dict[str, str]:
+    """This environment without inherited POLICY_ASSISTANT_* settings, plus ``extra``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_")}
+    env.update(extra)
+    return env
+
+
+def _responds(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=3) as response:
+            return response.status == 200
+    except OSError:
+        return False
+
+
+def _tail(path: Path, chars: int = 4000) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")[-chars:]
+    except OSError:
+        return "(no log)"
+
+
+def _stop(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGINT)  # lets gradio close its server cleanly
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def _servers() -> Iterator[list[subprocess.Popen]]:
+    started: list[subprocess.Popen] = []
+    yield started
+    for process in started:
+        _stop(process)
+
+
+def _serve(started: list[subprocess.Popen], workdir: Path, index_dir: Path, corpus_dir: Path) -> Server:
+    """``policy-assistant serve`` on a free port; returns once the page answers (bounded wait)."""
+    port = _free_port()
+    server = Server(f"http://127.0.0.1:{port}/", index_dir, corpus_dir, workdir / "feedback" / "feedback.jsonl",
+                    workdir / "server.log")
+    env = _env(POLICY_ASSISTANT_FEEDBACK_PATH=str(server.feedback_path), POLICY_ASSISTANT_CORPUS_DIR=str(corpus_dir))
+    with open(server.log_path, "wb") as log:
+        process = subprocess.Popen([str(CLI), "serve", "--index-dir", str(index_dir), "--port", str(port)],
+                                   stdout=log, stderr=subprocess.STDOUT, env=env, cwd=workdir)
+    started.append(process)
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while not _responds(server.url):
+        if process.poll() is not None:
+            pytest.fail(f"policy-assistant serve exited with {process.returncode}:\n{_tail(server.log_path)}")
+        if time.monotonic() > deadline:
+            _stop(process)
+            pytest.fail(f"policy-assistant serve did not answer within {STARTUP_SECONDS}s:\n{_tail(server.log_path)}")
+        time.sleep(0.5)
+    return server
+
+
+@pytest.fixture(scope="module")
+def seed_server(_servers, seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    workdir = tmp_path_factory.mktemp("seed-server")
+    index = workdir / "index"
+    shutil.copytree(seed_index_dir, index, ignore=shutil.ignore_patterns("READY"))
+    return _serve(_servers, workdir, index, CORPUS)
+
+
+@pytest.fixture(scope="module")
+def html_server(_servers, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    workdir = tmp_path_factory.mktemp("html-server")
+    corpus = workdir / "corpus"
+    corpus.mkdir()
+    (corpus / "html-test.txt").write_text(HTML_CLAUSE + "\n", encoding="utf-8")
+    index = workdir / "index"
+    out = subprocess.run([str(CLI), "ingest", "--index-dir", str(index), "--corpus-dir", str(corpus), "--json"],
+                         capture_output=True, text=True, env=_env(), cwd=workdir, timeout=600)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["clauses"] == 1
+    return _serve(_servers, workdir, index, corpus)
+
+
+@pytest.fixture(scope="module")
+def api_answer(seed_server: Server) -> dict:
+    """The server's own JSON for the subsidy question, the reference for what the page must show."""
+    from gradio_client import Client
+
+    answer = Client(seed_server.url, verbose=False).predict(SUBSIDY_Q, api_name="/ask")
+    assert answer["answered"], answer
+    return answer
+
+
+# -- the browser -----------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def browser():
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: the browser tests need Debian's chromium "
+                    "(`make browser-deps`, or `apt-get install chromium`; never `playwright install`).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        chromium = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh page; any request that leaves the machine is aborted and fails the test."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    outside: list[str] = []
+    errors: list[str] = []
+
+    def guard(route):
+        url = route.request.url
+        if urlparse(url).hostname in {"127.0.0.1", "localhost"} or url.startswith(("data:", "blob:")):
+            route.continue_()
+        else:
+            outside.append(url)
+            route.abort()
+
+    context.route("**/*", guard)
+    new_page = context.new_page()
+    new_page.set_default_timeout(30_000)
+    new_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    yield new_page
+    context.close()
+    assert not outside, f"the page requested assets from outside the machine: {outside}"
+    assert not errors, f"JavaScript errors on the page: {errors}"
+
+
+def _open(page, server: Server) -> None:
+    page.goto(server.url, wait_until="load")
+    page.locator("#pa-question textarea").wait_for(state="visible")
+
+
+def _bots(page):
+    return page.locator('#pa-chat [data-testid="bot"]')
+
+
+def _ask(page, question: str):
+    """Type a question, press Ask, and return the new assistant message once it is there."""
+    from playwright.sync_api import expect
+
+    bots = _bots(page)
+    before = bots.count()
+    page.locator("#pa-question textarea").fill(question)
+    page.locator("#pa-ask").click()
+    expect(bots).to_have_count(before + 1, timeout=ANSWER_MS)
+    return bots.last
+
+
+def _shot(page, name: str) -> None:
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def _squash(text: str) -> str:
+    return " ".join(text.split())
+
+
+# -- the chat --------------------------------------------------------------------------
+def test_answer_shows_text_markers_and_citation_label(page, seed_server: Server, api_answer: dict) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, seed_server)
+    message = _ask(page, SUBSIDY_Q)
+    expect(message).to_contain_text("Clause (VII)")
+    text = _squash(message.inner_text())
+    first_sentence = api_answer["answer"].split(" [1]")[0]
+    assert text.startswith(first_sentence), text  # plain language: the answer first
+    assert "[1]" in text and "Sources" in text
+    [cited] = [c for c in api_answer["citations"] if c["clause_id"] == SUBSIDY_CLAUSE]
+    assert _squash(cited["label"]) in text
+    choices = page.locator("#pa-citations label")
+    expect(choices.first).to_contain_text("[1]")
+    expect(choices.first).to_contain_text("Clause (VII)")
+    _shot(page, "chat-answer.png")
+
+
+def test_opening_a_citation_shows_the_clause_verbatim_with_the_quote_marked(page, seed_server: Server,
+                                                                             api_answer: dict) -> None:
+    from playwright.sync_api import expect
+
+    [cited] = [c for c in api_answer["citations"] if c["clause_id"] == SUBSIDY_CLAUSE]
+    _open(page, seed_server)
+    _ask(page, SUBSIDY_Q)
+    page.locator("#pa-citations label", has_text="Clause (VII)").first.click()
+    panel = page.locator("#clause-panel")
+    mark = panel.locator(".pa-clause-text mark")
+    expect(mark.first).to_be_visible()
+    marked = _squash(" ".join(mark.all_inner_texts()))
+    assert marked == _squash(cited["quote"].replace("…", " "))  # "…" joins non-adjacent sentences
+    clause_text = _squash(panel.locator(".pa-clause-text").inner_text())
+    assert clause_text == _squash(cited["text"])
+    assert clause_text in _squash((CORPUS / "beijing-hr-action-plan-2023.txt").read_text(encoding="utf-8"))
+    panel_text = panel.inner_text()
+    for value in (cited["label"], cited["doc_title"], cited["issuer"], cited["date"], cited["doc_type"],
+                  cited["clause_id"], "Page"):
+        assert _squash(value) in _squash(panel_text), value
+    _shot(page, "citation-open.png")
+
+
+def test_unanswerable_question_is_declined_with_related_clauses(page, seed_server: Server) -> None:
+    from gradio_client import Client
+    from playwright.sync_api import expect
+
+    backend = Client(seed_server.url, verbose=False).predict(UNANSWERABLE_Q, api_name="/ask")
+    assert not backend["answered"], (
+        "assistant.ask answered a question the corpus cannot answer (support "
+        f"{backend['support']}), so the chat cannot show a decline: {backend['answer']!r}")
+    _open(page, seed_server)
+    message = _ask(page, UNANSWERABLE_Q)
+    expect(message).to_contain_text(DECLINE_PHRASE)
+    text = message.inner_text()
+    assert text.startswith("Not answered.")
+    assert "Related" in text and "do not support an answer" in text
+    assert "Sources" not in text and "[1]" not in text  # nothing is presented as support
+    for related in backend["related"]:
+        assert _squash(related["label"]) in _squash(text)
+    choices = page.locator("#pa-citations label")
+    expect(choices.first).to_contain_text("Related:")
+    choices.first.click()
+    expect(page.locator("#clause-panel .pa-kicker")).to_contain_text("not support")
+    _shot(page, "declined-answer.png")
+
+
+def test_audience_switch_changes_presentation_not_facts(page, seed_server: Server, api_answer: dict) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, seed_server)
+    chat = page.locator("#pa-chat")
+    expect(chat).to_contain_text(EXAMPLE_PLAIN)  # example questions for each audience on the empty chat
+    page.locator("#pa-audience label", has_text="Clause detail").click()
+    expect(chat).to_contain_text(EXAMPLE_DETAIL)
+    page.locator("#pa-audience label", has_text="Plain language").click()
+    expect(chat).to_contain_text(EXAMPLE_PLAIN)
+
+    message = _ask(page, SUBSIDY_Q)
+    plain = _squash(message.inner_text())
+    page.locator("#pa-audience label", has_text="Clause detail").click()
+    expect(message).to_contain_text("Answer:")
+    detail = _squash(message.inner_text())
+    page.evaluate("document.querySelectorAll('#pa-chat *').forEach(e => { e.scrollTop = 0; })")  # answer's top
+    _shot(page, "clause-detail.png")
+    cited = api_answer["citations"][0]
+    assert plain.startswith(api_answer["answer"].split(" [1]")[0])
+    assert detail.startswith(f"[1] {_squash(cited['label'])}")  # clause detail: labels and quotes up front
+    assert cited["clause_id"] in detail and cited["clause_id"] not in plain
+    for fact in (_squash(api_answer["answer"]), _squash(cited["quote"])):
+        assert fact in detail
+    assert _squash(cited["label"]) in plain
+    page.locator("#pa-audience label", has_text="Plain language").click()
+    expect(message).not_to_contain_text("Answer:")
+    assert _squash(message.inner_text()) == plain
+
+
+EXAMPLE_PLAIN = "Will the Shenyang standards make any difference for people looking for work?"
+EXAMPLE_DETAIL = "What does clause (XIV) of the Beijing plan say?"
+
+
+def test_clicking_an_example_asks_it(page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, seed_server)
+    page.locator("#pa-audience label", has_text="Clause detail").click()
+    page.locator("#pa-chat button", has_text=EXAMPLE_DETAIL).click()
+    message = _bots(page).last
+    expect(message).to_contain_text("Clause (XIV)", timeout=ANSWER_MS)
+    expect(page.locator('#pa-chat [data-testid="user"]').last).to_contain_text(EXAMPLE_DETAIL)
+
+
+def test_document_filter_limits_citations_to_that_document(page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    question = "What training do HR service institutions get?"
+    title = "MHRSS Opinions on HR Services for Manufacturing"
+    _open(page, seed_server)
+    unfiltered = _ask(page, question)
+    expect(unfiltered).to_contain_text("Shenyang")  # without the filter another document is cited too
+    page.locator("#pa-doc-filter input").click()
+    page.locator('[data-testid="dropdown-option"]', has_text=title).click()
+    page.keyboard.press("Escape")
+    message = _ask(page, question)
+    expect(message).to_contain_text(f"Searched only: {title}")
+    choices = page.locator("#pa-citations label span").all_inner_texts()
+    assert choices, "no citations listed"
+    for choice in choices:
+        assert re.sub(r"^(\[\d+\]|Related:)\s*", "", choice).startswith(title), choice
+    assert "Shenyang" not in message.inner_text()
+
+
+def test_question_errors_show_in_the_chat_without_a_traceback(page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, seed_server)
+    empty = _ask(page, "   ")
+    expect(empty).to_contain_text("Please type a question.")
+    long_question = "subsidy " * 300
+    too_long = _ask(page, long_question)
+    expect(too_long).to_contain_text("please keep it under 2,000")
+    assert page.locator("#pa-question textarea").input_value() == long_question  # kept for editing
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body
+    assert page.locator(".toast-body").count() == 0
+
+
+def test_documents_tab_lists_the_index_and_looks_clauses_up_verbatim(page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    docs = json.loads(subprocess.run([str(CLI), "docs", "--json", "--index-dir", str(seed_server.index_dir)],
+                                     capture_output=True, text=True, env=_env(), timeout=300, check=True).stdout)
+    _open(page, seed_server)
+    page.get_by_role("tab", name="Documents").click()
+    table = page.locator("#pa-docs-table")
+    expect(table).to_be_visible()
+    rows = table.locator("tbody tr")
+    expect(rows).to_have_count(len(docs))
+    for doc in docs:
+        row = table.locator(f'tr[data-doc-id="{doc["doc_id"]}"]')
+        expect(row).to_contain_text(doc["short_title"])
+        assert row.locator("td.pa-num").inner_text().strip() == str(doc["clauses"])
+
+    corpus_text = _squash((CORPUS / "beijing-hr-action-plan-2023.txt").read_text(encoding="utf-8"))
+    for query in ("beijing-hr-action-plan-2023#IV.XIV", "Beijing XIV"):
+        page.locator("#pa-lookup textarea").fill(query)
+        page.locator("#pa-lookup-btn").click()
+        result = page.locator("#pa-lookup-result .pa-clause").first
+        expect(result).to_contain_text("Clause (XIV)")
+        expect(result).to_contain_text("beijing-hr-action-plan-2023#IV.XIV")
+        shown = _squash(result.locator(".pa-clause-text").inner_text())
+        assert shown.startswith("(XIV) Utilize and optimize land resources with efficiency.")
+        assert shown in corpus_text and len(shown) > 400  # the whole clause, verbatim
+    _shot(page, "documents-lookup.png")
+    page.locator("#pa-lookup textarea").fill("Atlantis clause XCIX")
+    page.locator("#pa-lookup-btn").click()
+    expect(page.locator("#pa-lookup-result")).to_contain_text("No clause matches")
+
+
+def test_feedback_is_appended_to_the_log(page, seed_server: Server, api_answer: dict) -> None:
+    from playwright.sync_api import expect
+
+    from assistant.feedback import FeedbackLog
+
+    before = len(FeedbackLog(seed_server.feedback_path).read())
+    _open(page, seed_server)
+    page.locator("#pa-up").click()
+    expect(page.locator("#pa-feedback-status")).to_contain_text("Ask a question first")
+    _ask(page, SUBSIDY_Q)
+    page.locator("#pa-comment textarea").fill("Cites <b>the</b> right clause")
+    page.locator("#pa-down").click()
+    expect(page.locator("#pa-feedback-status")).to_contain_text("recorded")
+    expect(page.locator("#pa-comment textarea")).to_have_value("")
+    entries = FeedbackLog(seed_server.feedback_path).read()
+    assert len(entries) == before + 1
+    entry = entries[-1]
+    assert entry["question"] == SUBSIDY_Q
+    assert entry["rating"] == "down"
+    assert entry["comment"] == "Cites <b>the</b> right clause"
+    assert entry["answer"] == api_answer["answer"]
+    assert entry["citations"] == [c["clause_id"] for c in api_answer["citations"]]
+    assert entry["time"].endswith("Z")
+
+
+def test_api_ask_returns_the_cli_json(seed_server: Server) -> None:
+    from gradio_client import Client
+
+    client = Client(seed_server.url, verbose=False)
+    questions = [SUBSIDY_Q, UNANSWERABLE_Q, ""]
+    api = [client.predict(q, api_name="/ask") for q in questions]
+    out = subprocess.run([str(CLI), "ask", "--json", "-", "--index-dir", str(seed_server.index_dir)],
+                         input="".join(q + "\n" for q in questions), capture_output=True, text=True,
+                         env=_env(POLICY_ASSISTANT_CORPUS_DIR=str(CORPUS)), timeout=300)
+    cli = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert len(cli) == len(questions), out.stderr
+    for from_api, from_cli in zip(api, cli):
+        from_api.pop("latency_ms", None)
+        from_cli.pop("latency_ms", None)
+        assert from_api == from_cli
+    assert api[0]["citations"][0]["clause_id"] == SUBSIDY_CLAUSE
+    assert api[2] == {"question": "", "error": "Please type a question."}
+
+
+# -- HTML inside a clause --------------------------------------------------------------------
+def test_html_in_a_clause_is_shown_as_text_and_never_runs(page, html_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, html_server)
+    message = _ask(page, "What is shown as text in the test clause?")
+    expect(message).to_contain_text("<script>window.__pwned=1</script>")
+    expect(message).to_contain_text('<img src=x onerror="window.__pwned=2">')
+    choice = page.locator("#pa-citations label").first
+    expect(choice).to_contain_text("<script>")
+    choice.click()
+    panel = page.locator("#clause-panel")
+    expect(panel.locator(".pa-clause-text")).to_contain_text(HTML_CLAUSE)
+    expect(panel.locator("mark").first).to_contain_text("<script>window.__pwned=1</script>")
+    page.locator("#pa-audience label", has_text="Clause detail").click()
+    expect(message).to_contain_text("Answer:")
+    expect(message).to_contain_text("<script>window.__pwned=1</script>")
+    _shot(page, "html-clause-as-text.png")
+
+    page.get_by_role("tab", name="Documents").click()
+    expect(page.locator("#pa-docs-table")).to_contain_text("<script>")
+    page.locator("#pa-lookup textarea").fill("html-test#I")
+    page.locator("#pa-lookup-btn").click()
+    expect(page.locator("#pa-lookup-result .pa-clause-text")).to_contain_text(HTML_CLAUSE)
+
+    page.wait_for_timeout(500)  # an onerror handler would have fired by now
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator('img[src="x"]').count() == 0
+    # Gradio's page config carries the title as escaped JSON; what must not exist is a live element.
+    assert page.evaluate("[...document.scripts].some(s => s.textContent.trim() === 'window.__pwned=1')") is False
+    assert page.locator("img[onerror]").count() == 0
