@@ -26,7 +26,7 @@ from typing import Any
 
 from assistant import offline  # noqa: F401
 from assistant.settings import PACKAGE_ROOT, Settings
-from evals.scorer import aggregate, contains_evidence, load_gold, score_item, summarize
+from evals.scorer import aggregate, contains_evidence, load_gold, percentile, score_item, summarize
 from evals.systems import SYSTEM_NAMES, ProductSystem, build_systems
 
 log = logging.getLogger(__name__)
@@ -196,7 +196,10 @@ def diagnose(assistant, item: dict[str, Any], answer: dict[str, Any], row: dict[
         if rank is None:
             return {"reason": RETRIEVAL_MISS, "detail": f"declined; no evidence in the top {retrieved} retrieved "
                                                         f"({support_txt})"}
-        return {"reason": THRESHOLD, "detail": f"declined an answerable question; {where} ({support_txt})"}
+        why = support_txt
+        if support is not None and support >= assistant.settings.min_support:
+            why += "; so declined by the answer-type check (a number or date the chosen evidence lacks)"
+        return {"reason": THRESHOLD, "detail": f"declined an answerable question; {where} ({why})"}
     if not row["hit"]:
         if rank is None:
             return {"reason": RETRIEVAL_MISS, "detail": f"no evidence in the top {retrieved} retrieved; cited "
@@ -355,8 +358,6 @@ def render_markdown(report: dict[str, Any]) -> str:
 
 def support_section(report: dict[str, Any]) -> list[str]:
     """Where the product's decline threshold sits among the support scores it computed (a diagnostic, no tuning)."""
-    from evals.scorer import percentile
-
     rows = report["results"].get("product", [])
     answerable = [r for r in rows if r["answerable"] and r.get("support") is not None]
     unanswerable = [r for r in rows if not r["answerable"] and r.get("support") is not None]
@@ -369,11 +370,12 @@ def support_section(report: dict[str, Any]) -> list[str]:
              _table(["questions", "n", "min", "p10", "median", "p90", "max"],
                     [["answerable", str(len(answerable)), *quant(answerable)],
                      ["unanswerable", str(len(unanswerable)), *quant(unanswerable)]]), "",
-             "What a different `min_support` alone would give on these questions (questions the product already "
-             "declines for other reasons stay declined; an estimate, not a tuning):", ""]
+             "What a higher `min_support` alone would give on these questions (questions the product already "
+             "declines stay declined; a lower threshold cannot be estimated without rerunning; an estimate, "
+             "not a tuning):", ""]
     current = float(report["settings"]["min_support"])
-    grid = sorted({round(current, 3)} | {round(percentile([r["support"] for r in unanswerable], q), 3)
-                                          for q in (10, 25, 50, 75)})
+    grid = sorted({round(current, 3)} | {t for q in (10, 25, 50, 75, 90)
+                                          if (t := round(percentile([r["support"] for r in unanswerable], q), 3)) > current})
     table = []
     for t in grid:
         declines = lambda r: not r["answered"] or r["support"] < t  # noqa: E731
