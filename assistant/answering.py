@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from assistant.answer_types import missing_detail, requested_details
 from assistant.retrieval import Hit, SentenceRow
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
@@ -24,15 +25,11 @@ from ingest.analysis import has_cjk, tokenize
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
 _NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big)\b|\bwhat (amount|percentage|share|proportion|number)\b|"
                               r"\bhow high\b|多少|几个|几家|金额|比例", re.IGNORECASE)
-_DATE_QUESTION = re.compile(r"^\s*(by |until |since )?when\b|\b(what|which) (date|day|year|month)\b|\bdeadline\b|"
-                            r"\bby what (date|time|year)\b|什么时候|何时|哪一?年|日期|截止", re.IGNORECASE)
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 _PROPER_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+(?: [A-Z][a-z]+)+")
 _YES_NO = re.compile(r"^(can|could|does|do|is|are|will|may|must|should|has|have|did)\b", re.IGNORECASE)
 _HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                          r"forty|fifty|hundred|thousand|million|billion|dozen)\b", re.IGNORECASE)
-_HAS_DATE = re.compile(r"\b(1[89]|20)\d\d\b|\b(January|February|March|April|May|June|July|August|September|"
-                       r"October|November|December)\b|年|月", re.IGNORECASE)
 _MARKER_ONLY = re.compile(r"^\(?[IVXLC\d]{1,7}[.)]\s*")
 
 
@@ -210,43 +207,37 @@ def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
 
 def _answer_type_match(question: str, sentence: str) -> float:
     """1 when the sentence holds the kind of thing the question asks for (a number, a date, a name), else 0."""
+    details = requested_details(question)
+    if details:
+        return float(all(d.answered_by.search(sentence) for d in details))
     if _NUMBER_QUESTION.search(question):
         return float(bool(_HAS_NUMBER.search(sentence)))
-    if _DATE_QUESTION.search(question):
-        return float(bool(_HAS_DATE.search(sentence)))
     if _WHO_QUESTION.search(question):
         return float(bool(_PROPER_NAME.search(sentence)))
     return 0.0
 
 
 _COUNTED_THING = re.compile(r"\bhow many (\w)", re.IGNORECASE)
-_HOW_MUCH = re.compile(r"\bhow much\b|\bwhat amount\b|金额", re.IGNORECASE)
-_AMOUNT = re.compile(r"(\d[\d,.]*\s*(%|percent|per cent|yuan|cny|rmb|dollars?|usd|\$|billion|million))|"
-                     r"((cny|rmb|usd|\$|¥)\s*\d)|(\d[\d,.]*\s*(元|万|亿))", re.IGNORECASE)
 
 
-def _quantity_is_about_the_question(question: str, evidence: str) -> bool:
-    """"How many staff …" needs a number followed closely by "staff"; "how much …" needs an amount or a share."""
+def _count_is_about_the_question(question: str, evidence: str) -> bool:
+    """"How many staff …" needs a number followed closely by "staff" (or another of the next asked words)."""
     counted = _COUNTED_THING.search(question)
-    if counted:
-        asked = {t for t in tokenize(question[counted.start(1):])[:3] if not t.isdigit()}
-        near = re.finditer(r"(?:\d[\d,.]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
-                           r"hundred|thousand)\b)[\s-]+((?:\S+\s+){0,5}\S+)", evidence, re.IGNORECASE)
-        return not asked or any(asked & set(tokenize(m.group(1))) for m in near)
-    if _HOW_MUCH.search(question):
-        return bool(_AMOUNT.search(evidence))
-    return True
+    if not counted:
+        return True
+    asked = {t for t in tokenize(question[counted.start(1):])[:3] if not t.isdigit()}
+    near = re.finditer(r"(?:\d[\d,.]*|\b(?:two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|"
+                       r"hundred|thousand)\b)[\s-]+((?:\S+\s+){0,5}\S+)", evidence, re.IGNORECASE)
+    return not asked or any(asked & set(tokenize(m.group(1))) for m in near)
 
 
 def _answers_type(question: str, evidence: str) -> bool:
-    """A question asking for a number or a date is answered only by evidence that contains one."""
+    """The evidence holds the kind of detail the question asks for (a number, an amount, a date, a contact, …)."""
     if _NUMBER_QUESTION.search(question) and not _HAS_NUMBER.search(evidence):
         return False
-    if not has_cjk(question) and not _quantity_is_about_the_question(question, evidence):
+    if missing_detail(question, evidence) is not None:
         return False
-    if _DATE_QUESTION.search(question) and not _HAS_DATE.search(evidence):
-        return False
-    return True
+    return has_cjk(question) or _count_is_about_the_question(question, evidence)
 
 
 def _is_heading_sentence(text: str, hit: Hit) -> bool:

@@ -1,0 +1,37 @@
+"""The requested-detail table: a question asking for an amount, date, contact, number or names needs one in the evidence."""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.answer_types import missing_detail, requested_details
+
+EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies under the corresponding policies."
+
+
+@pytest.mark.parametrize("question, evidence_with", [
+    ("How much is the direct subsidy for overseas investment?", "The subsidy is CNY 500,000 per project."),
+    ("What is the maximum fixed-asset investment subsidy?", "Projects receive up to 30% of the investment."),
+    ("What is the minimum monthly wage in Shenyang?", "The minimum wage is 2,100 yuan a month."),
+    ("补贴的具体金额是多少？", "补贴金额为每人5000元。"),
+    ("When does the special campaign end?", "The campaign runs until December 2025."),
+    ("What are the dates of the next service week?", "The week runs from 3 to 9 May 2025."),
+    ("What number do I call to report a scam?", "Call the hotline 12333-0000 to report it."),
+    ("Where can I download the standards?", "They are published on www.example.gov.cn."),
+    ("What is the document number of the regulation?", "It was issued as Ren She Bu Fa [2022] No. 83."),
+    ("What are the titles of the 11 documents?", "They include “Public Employment Service Specification” and others."),
+])
+def test_detail_is_required_and_recognised(question, evidence_with):
+    assert requested_details(question), question
+    assert missing_detail(question, EVIDENCE_WITHOUT) is not None
+    assert missing_detail(question, evidence_with) is None
+
+
+@pytest.mark.parametrize("question", [
+    "Which HR firms can get subsidies for free job introduction?",
+    "How will MHRSS share information with other departments when supervising the HR market?",
+    "What does the Beijing plan say about employee sharing?",
+])
+def test_ordinary_questions_ask_for_no_particular_detail(question):
+    assert requested_details(question) == []
+    assert missing_detail(question, EVIDENCE_WITHOUT) is None
