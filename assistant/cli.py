@@ -233,6 +233,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--systems", default="", help="comma-separated (default: all)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--report", type=Path, help="write report.md, report.json and chart.png here")
+    p.add_argument("--write-baseline", action="store_true", help="record the product's scores in evals/baseline.json")
     p.set_defaults(func=cmd_eval)
 
     p = common(sub.add_parser("bench", help="latency, scaling, ingest and serving benchmarks"))
