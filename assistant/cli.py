@@ -102,7 +102,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 answer = assistant.ask(question, top_k=args.k, filters=filters)
                 out = answer.to_dict()
             except QuestionError as exc:
-                out, status = {"question": question, "error": str(exc)}, EXIT_USER_ERROR
+                shown = question if len(question) <= 200 else question[:200] + "…"
+                out, status = {"question": shown, "error": str(exc)}, EXIT_USER_ERROR
             if args.json:
                 _print_json(out)
             else:

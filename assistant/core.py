@@ -19,7 +19,7 @@ from ingest.analysis import tokenize
 from ingest.bm25_index import BM25Index
 from ingest.embedding import EmbedderError, get_embedder
 from ingest.pipeline import _all_chunk_texts
-from ingest.store import IndexState, IndexStore, IndexUnavailable
+from ingest.store import IndexState, IndexStore, IndexUnavailable, storage_errors
 
 log = logging.getLogger(__name__)
 _SUPPORTED_SCRIPT = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
@@ -44,15 +44,17 @@ class Assistant:
         if index_dir is not None:
             settings = settings.replace(index_dir=Path(index_dir))
         store = IndexStore(settings)
-        state = store.current()
+        with storage_errors("read", store.location, "; if the folder is read-only, copy it to a writable one"):
+            state = store.current()
         if state is None:
             raise IndexUnavailable(f"there is no index at {store.location}; run `policy-assistant ingest` first")
         if state.embedder != settings.embedder:
             raise EmbedderError(f"the index at {store.location} was built with the embedder {state.embedder!r}, "
                                 f"but {settings.embedder!r} is configured; re-run ingest or configure {state.embedder!r}")
         embedder = get_embedder(state.embedder)
-        bm25 = cls._load_bm25(store, state, settings)
-        retriever = HybridRetriever(store, state, embedder, bm25, settings)
+        with storage_errors("read", store.location):
+            bm25 = cls._load_bm25(store, state, settings)
+            retriever = HybridRetriever(store, state, embedder, bm25, settings)
         df, n_chunks = bm25.document_frequencies()
         return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks))
 
@@ -99,6 +101,11 @@ class Assistant:
             raise QuestionError(str(exc)) from exc
         reference = resolve(text, self.state.docs)
         query_vector = self.retriever.embedder.embed_query(text)
+        with storage_errors("search", self.store.location):
+            return self._answer(question, text, top_k, allowed, reference, query_vector, started)
+
+    def _answer(self, question: str, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
+                query_vector, started: float) -> Answer:
         pinned = self._pinned(reference, allowed, query_vector)
         retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector)
         hits = _merge(pinned, retrieval.hits)[: max(top_k, len(pinned))]

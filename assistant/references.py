@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from ingest.analysis import STOPWORDS
+from ingest.analysis import STOPWORDS, tokenize
 from ingest.markers import roman_value
 
 _CLAUSE_ID = re.compile(r"\b([a-z0-9][a-z0-9_-]*#[A-Za-z0-9.~]+)(?:/\d+)?")
@@ -66,9 +66,9 @@ def distinctive_words(docs: dict[str, dict[str, Any]]) -> dict[str, set[str]]:
 
 
 def mentioned_docs(question: str, docs: dict[str, dict[str, Any]]) -> list[str]:
-    """Documents the question names by one of their distinctive words."""
-    tokens = set(re.findall(r"[a-z]+", question.lower()))
-    return [doc_id for doc_id, ws in distinctive_words(docs).items() if ws & tokens]
+    """Documents the question names by one of their distinctive words (compared as stems: "grant" names "Grants")."""
+    stems = set(tokenize(question))
+    return [doc_id for doc_id, ws in distinctive_words(docs).items() if set(tokenize(" ".join(ws))) & stems]
 
 
 def resolve(question: str, docs: dict[str, dict[str, Any]]) -> Reference | None:

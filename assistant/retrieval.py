@@ -110,14 +110,18 @@ class HybridRetriever:
         lexical = self.lexical(question, self.settings.bm25_candidates, allowed_docs)
         t3 = time.perf_counter()
         hits = fuse(dense, lexical, self.settings.rrf_k)[:top_k]
-        self._fill(hits, query_vector)
+        self.load_missing(hits, query_vector)
         t4 = time.perf_counter()
         timings.update(embed_ms=(t1 - t0) * 1e3, dense_ms=(t2 - t1) * 1e3, bm25_ms=(t3 - t2) * 1e3,
                        fusion_ms=(t4 - t3) * 1e3)
         return Retrieval(hits, query_vector, timings)
 
+    def load_missing(self, hits: list[Hit], query_vector: np.ndarray) -> None:
+        """Complete hits in place: text, metadata and a dense score for BM25-only hits, and every clause's text."""
+        self._fill(hits, query_vector)
+        self.complete_clause_texts(hits)
+
     def _fill(self, hits: list[Hit], query_vector: np.ndarray) -> None:
-        """Load text, metadata and a dense score for hits that only BM25 found."""
         missing = [h for h in hits if not h.meta]
         if not missing:
             return
@@ -129,6 +133,18 @@ class HybridRetriever:
             if vector is not None:
                 hit.dense = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
 
+    def complete_clause_texts(self, hits: list[Hit]) -> None:
+        """Later windows of a long clause do not store the clause text; fetch it from the first window."""
+        missing = {h.clause_id for h in hits if h.meta and "clause_text" not in h.meta}
+        if not missing:
+            return
+        got = self.chunks.get(where={"$and": [{"clause_id": {"$in": sorted(missing)}}, {"window": {"$lte": 1}}]},
+                              include=["metadatas"])
+        texts = {m["clause_id"]: m.get("clause_text", "") for m in got["metadatas"]}
+        for hit in hits:
+            if hit.meta and "clause_text" not in hit.meta:
+                hit.meta["clause_text"] = texts.get(hit.clause_id, hit.text)
+
     def chunks_where(self, where: dict[str, Any], query_vector: np.ndarray | None = None, limit: int = 50) -> list[Hit]:
         """Chunks matching a metadata condition, in document order (clause lookup and references)."""
         got = self.chunks.get(where=where, include=["documents", "metadatas", "embeddings"], limit=limit)
@@ -139,6 +155,7 @@ class HybridRetriever:
                 hit.dense = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
             hits.append(hit)
         hits.sort(key=lambda h: (h.meta.get("doc_id", ""), int(h.meta.get("start", 0)), int(h.meta.get("window", 0))))
+        self.complete_clause_texts(hits)
         return hits
 
     def sentence_rows(self, chunk_ids: list[str]) -> list[SentenceRow]:

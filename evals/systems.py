@@ -90,10 +90,9 @@ class RetrieverOnlySystem:
         n = max(self.top_k, answerer.CANDIDATE_CHUNKS)
         if self.name == "bm25":
             hits = retriever.lexical(text, n, None)
-            # BM25 hits carry only ids; load text, metadata and a dense score as HybridRetriever.retrieve does.
-            retriever._fill(hits, query_vector)
         else:
             hits = retriever.dense(query_vector, n, None)
+        retriever.load_missing(hits, query_vector)  # as HybridRetriever.retrieve does
         hits = hits[: self.top_k]
         rows = retriever.sentence_rows([h.chunk_id for h in hits[: answerer.CANDIDATE_CHUNKS]])
         result = answerer.run(text, query_vector, hits, rows)

@@ -34,8 +34,7 @@ class BM25Index:
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> "BM25Index":
         retriever = _bm25s().BM25()
         tokens = [tokenize(t) or ["\u2400"] for t in texts]  # bm25s needs a token in every document
-        if tokens:
-            retriever.index(tokens, show_progress=False)
+        retriever.index(tokens or [["\u2400"]], show_progress=False)  # an empty corpus still saves
         return cls(retriever, list(ids))
 
     def save(self, directory: Path) -> None:

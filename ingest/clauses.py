@@ -83,6 +83,7 @@ def _read_structure(text: str) -> list[_Node]:
     lengths = sorted(len(l[2].strip()) for l in lines if l[2].strip())
     one_line_paragraphs = bool(lengths) and lengths[len(lengths) // 2] >= WRAPPED_LINE_CHARS
     previous_line = ""
+    last_content = max((i for i, l in enumerate(lines) if l[2].strip()), default=-1)
     nodes: list[_Node] = []
     stack: list[_Node] = []  # open containers and leaves, outermost first
     top_paragraphs = 0
@@ -108,7 +109,7 @@ def _read_structure(text: str) -> list[_Node]:
         start += lead
         end = start + len(stripped)
         found = match_marker(stripped)
-        has_next = any(l[2].strip() for l in lines[index + 1:])
+        has_next = index < last_content
         if found:
             marker, match = found
             num = match.groupdict().get("num") or ""

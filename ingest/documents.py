@@ -80,7 +80,10 @@ def decode_text(data: bytes) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    text = data.decode("latin-1")
+    try:
+        text = data.decode("cp1252")  # Windows files: curly quotes and € in 0x80–0x9f
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
     printable = sum(ch.isprintable() or ch in "\n\t" for ch in text) / max(len(text), 1)
     if printable < 0.95:
         raise LoadError("the file is not valid UTF-8 or Latin-1 text")

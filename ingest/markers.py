@@ -31,7 +31,7 @@ class Marker:
     title_is_line: bool = False  # the rest of the line is the title (else: its first sentence)
 
 
-_HEADLIKE = r"(?=[\"“*A-Z\u4e00-\u9fff])"  # a heading continues with a capital, a quote, bold or CJK
+_HEADLIKE = r"(?=[\"“*A-Z\u00c0-\u00d6\u00d8-\u00de\u4e00-\u9fff])"  # a heading continues with a capital, a quote, bold or CJK
 
 MARKERS: tuple[Marker, ...] = (
     Marker("roman-part", PART, re.compile(rf"^(?P<num>[IVXLC]{{1,7}})\.\s+{_HEADLIKE}(?P<rest>[^\n]{{1,200}})$"),

@@ -32,7 +32,7 @@ def read_pdf(path: Path) -> tuple[str, tuple[PageSpan, ...]]:
 
     try:
         reader = PdfReader(str(path))
-        if reader.is_encrypted:
+        if reader.is_encrypted and not reader.decrypt(""):  # owner-only passwords open without one
             raise PdfError("the PDF is encrypted")
         labels = list(reader.page_labels)
         pages = [page.extract_text() or "" for page in reader.pages]

@@ -22,11 +22,11 @@ from ingest.clauses import parse_clauses
 from ingest.documents import LoadError, discover, load_document
 from ingest.embedding import Embedder, get_embedder
 from ingest.records import Chunk, SourceDocument
-from ingest.store import IndexState, IndexStore, IndexUnavailable
+from ingest.store import IndexState, IndexStore, IndexUnavailable, storage_errors
 
 log = logging.getLogger(__name__)
 # Bump when parsing, chunking or sentence splitting changes what is stored: the next ingest re-embeds all.
-PIPELINE_VERSION = 2
+PIPELINE_VERSION = 3
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
 
@@ -58,11 +58,13 @@ def chunk_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
     data: dict[str, Any] = {
         "chunk_id": chunk.chunk_id, "clause_id": clause.clause_id, "doc_id": meta.doc_id, "key": clause.key,
         "kind": clause.kind, "number": clause.number, "title": clause.title, "label": clause.label,
-        "breadcrumb": " › ".join(clause.breadcrumb), "clause_text": clause.text, "start": clause.start,
+        "breadcrumb": " › ".join(clause.breadcrumb), "start": clause.start,
         "end": clause.end, "window": chunk.window, "doc_title": meta.title, "short_title": meta.short_title,
         "issuer": meta.issuer, "date": meta.date, "doc_type": meta.doc_type, "jurisdiction": meta.jurisdiction,
         "source": doc.path, "hash": chunk.hash, "sentences": len(chunk.sentences),
     }
+    if chunk.window <= 1:  # the whole clause once, not once per window (a long clause would be stored n times)
+        data["clause_text"] = clause.text
     if clause.page is not None:
         data["page"] = clause.page
         data["page_label"] = clause.page_label or str(clause.page)
@@ -74,7 +76,8 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
     """Bring the index in line with the corpus; only new and changed documents are embedded."""
     store = store or IndexStore(settings)
     embedder = get_embedder(settings.embedder)
-    previous = store.current()
+    with storage_errors("read", store.location):
+        previous = store.current()
     rebuild = previous is not None and (previous.embedder, previous.chunk_tokens, previous.pipeline) != (
         embedder.name, settings.chunk_tokens, PIPELINE_VERSION)
     if rebuild:
@@ -105,34 +108,35 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
         report.generation = previous.generation
         return report
 
-    generation = store.fresh_generation(previous)
-    state = IndexState(generation=generation, embedder=embedder.name, dim=embedder.dim,
-                       chunk_tokens=settings.chunk_tokens, pipeline=PIPELINE_VERSION)
-    chunks_col = store.collection(store.chunk_collection_name(generation), create=True)
-    sentences_col = store.collection(store.sentence_collection_name(generation), create=True)
-    if previous is not None and carried:
-        _copy_documents(store, previous, carried, chunks_col, sentences_col, settings.write_batch)
-        for doc_id in carried:
-            state.docs[doc_id] = old_docs[doc_id]
+    with storage_errors("write", store.location, "; is the folder read-only or the disk full?"):
+        generation = store.fresh_generation(previous)
+        state = IndexState(generation=generation, embedder=embedder.name, dim=embedder.dim,
+                           chunk_tokens=settings.chunk_tokens, pipeline=PIPELINE_VERSION)
+        chunks_col = store.collection(store.chunk_collection_name(generation), create=True)
+        sentences_col = store.collection(store.sentence_collection_name(generation), create=True)
+        if previous is not None and carried:
+            _copy_documents(store, previous, carried, chunks_col, sentences_col, settings.write_batch)
+            for doc_id in carried:
+                state.docs[doc_id] = old_docs[doc_id]
 
-    pending: list[tuple[Chunk, SourceDocument]] = []
-    for doc in changed:
-        clauses = parse_clauses(doc)
-        chunks = chunk_clauses(clauses, settings.chunk_tokens)
-        pending.extend((chunk, doc) for chunk in chunks)
-        state.docs[doc.meta.doc_id] = {"hash": doc.hash, "path": doc.path, "meta": doc.meta.to_dict(),
-                                       "clauses": len(clauses), "chunks": len(chunks),
-                                       "pages": len(doc.pages) or None}
-    report.embedded = _embed_and_write(pending, embedder, chunks_col, sentences_col, settings, progress)
+        pending: list[tuple[Chunk, SourceDocument]] = []
+        for doc in changed:
+            clauses = parse_clauses(doc)
+            chunks = chunk_clauses(clauses, settings.chunk_tokens)
+            pending.extend((chunk, doc) for chunk in chunks)
+            state.docs[doc.meta.doc_id] = {"hash": doc.hash, "path": doc.path, "meta": doc.meta.to_dict(),
+                                           "clauses": len(clauses), "chunks": len(chunks),
+                                           "pages": len(doc.pages) or None}
+        report.embedded = _embed_and_write(pending, embedder, chunks_col, sentences_col, settings, progress)
 
-    all_ids, all_texts = _all_chunk_texts(chunks_col, settings.write_batch)
-    bm25 = BM25Index.build(all_ids, all_texts)
-    try:
-        bm25.save(store.bm25_dir(generation))
-    except OSError as exc:
-        raise IndexUnavailable(f"cannot write the BM25 index under {store.bm25_root()} ({exc.strerror})") from exc
-    store.commit(state)
-    store.drop_other_generations(keep=generation)
+        all_ids, all_texts = _all_chunk_texts(chunks_col, settings.write_batch)
+        bm25 = BM25Index.build(all_ids, all_texts)
+        try:
+            bm25.save(store.bm25_dir(generation))
+        except OSError as exc:
+            raise IndexUnavailable(f"cannot write the BM25 index under {store.bm25_root()} ({exc.strerror})") from exc
+        store.commit(state)
+        store.drop_other_generations(keep=generation)
     report.generation = generation
     _summarise(report, state.docs)
     return report

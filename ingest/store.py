@@ -13,6 +13,8 @@ import json
 import logging
 import shutil
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +31,26 @@ SCHEMA_VERSION = 1
 
 class IndexUnavailable(RuntimeError):
     """The index is missing, unreachable or was built by a different embedder."""
+
+
+def _is_storage_failure(exc: BaseException) -> bool:
+    """Errors of the storage layer (Chroma, SQLite, HTTP transport, the file system), not programming errors."""
+    module = type(exc).__module__ or ""
+    return isinstance(exc, OSError) or module.startswith(("chromadb", "sqlite3", "httpx", "httpcore"))
+
+
+@contextmanager
+def storage_errors(action: str, location: str, hint: str = "") -> Iterator[None]:
+    """Turn a Chroma, SQLite or network failure while doing ``action`` into one sentence a user can act on."""
+    try:
+        yield
+    except IndexUnavailable:
+        raise
+    except Exception as exc:
+        if not _is_storage_failure(exc):
+            raise
+        detail = str(exc).strip().splitlines()[0][:200] if str(exc).strip() else exc.__class__.__name__
+        raise IndexUnavailable(f"cannot {action} the index at {location} ({detail}){hint}") from exc
 
 
 @dataclass
@@ -75,7 +97,8 @@ def make_client(settings: Settings):
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise IndexUnavailable(f"cannot create the index folder {path} ({exc.strerror})") from exc
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    with storage_errors("open", str(path), "; if the folder is read-only, copy it to a writable one"):
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
 
 
 class IndexStore:
