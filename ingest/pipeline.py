@@ -26,7 +26,7 @@ from ingest.store import IndexState, IndexStore, IndexUnavailable, storage_error
 
 log = logging.getLogger(__name__)
 # Bump when parsing, chunking or sentence splitting changes what is stored: the next ingest re-embeds all.
-PIPELINE_VERSION = 3
+PIPELINE_VERSION = 4
 Progress = Callable[[int, int, str], None]  # (done, total, what)
 
 
@@ -218,7 +218,9 @@ def _embed_and_write(pending: list[tuple[Chunk, SourceDocument]], embedder: Embe
     for batch in _batches(pending, settings.embed_batch):
         chunk_vectors = embedder.embed_passages([c.embed_text for c, _ in batch])
         sentence_rows = [(c, i, s) for c, _ in batch for i, s in enumerate(c.sentences)]
-        sentence_vectors = embedder.embed_passages([s for _, _, s in sentence_rows])
+        titles = {c.chunk_id: d.meta.short_title for c, d in batch}
+        sentence_vectors = embedder.embed_passages([c.sentence_embed_text(s, titles[c.chunk_id])
+                                                    for c, _, s in sentence_rows])
         # The SOURCE relationship makes llama-index store doc_id = our doc_id (it writes ref_doc_id there).
         nodes = [TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=chunk_metadata(chunk, doc),
                           embedding=vector.tolist(),

@@ -94,6 +94,12 @@ class Chunk:
         """The breadcrumb goes into the embedded text so "clause (XIV) of the Beijing plan" is findable."""
         return " › ".join(self.clause.breadcrumb) + "\n" + self.text
 
+    def sentence_embed_text(self, sentence: str, short_title: str) -> str:
+        """A sentence is embedded with its document and clause title in front: alone, "It will support
+        ..." does not say which plan or which measure it belongs to, and questions usually name both."""
+        title = self.clause.title.strip()
+        return f"{short_title} › {title}: {sentence}" if title else f"{short_title}: {sentence}"
+
     @property
     def hash(self) -> str:
         return content_hash(self.embed_text)
