@@ -24,7 +24,12 @@ from ingest.analysis import tokenize
 
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
-_PROPER_NAME = re.compile(r"(?<=[a-z,] )[A-Z][a-z]+(?: [A-Z][a-z]+)+")
+# A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
+# of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
+_PERSON = re.compile(r"\b(?:Premier|Vice-Premier|Minister|Vice-Minister|Director|President|Chairman|Mr\.?|Ms\.?|Dr\.?)"
+                     r" [A-Z][a-z]+(?: [A-Z][a-z]+)?|\b[A-Z][a-z]+ [A-Z][a-z]+, (?:the )?(?:[a-z]+ )?"
+                     r"(?:[A-Z][a-z-]+|director|deputy|head|chief|spokes\w+|member|minister)\b|"
+                     r"\b[A-Z][a-z]+ [A-Z][a-z]+ (?:said|says|stressed|noted|added|told)\b")
 _YES_NO = re.compile(r"^(can|could|does|do|is|are|will|may|must|should|has|have|did)\b", re.IGNORECASE)
 _MARKER_ONLY = re.compile(r"^\(?[IVXLC\d]{1,7}[.)]\s*")
 
@@ -204,7 +209,7 @@ def _answer_type_match(question: str, sentence: str) -> float:
     if requested_details(question) or NUMBER_QUESTION.search(question):
         return float(answers_type(question, sentence))
     if _WHO_QUESTION.search(question):
-        return float(bool(_PROPER_NAME.search(sentence)))
+        return float(bool(_PERSON.search(sentence)))
     return 0.0
 
 
