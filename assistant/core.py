@@ -58,6 +58,14 @@ class Assistant:
         df, n_chunks = bm25.document_frequencies()
         return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks))
 
+    def with_settings(self, **changes: object) -> "Assistant":
+        """The same open index under changed settings, e.g. another fusion or threshold (the eval compares them)."""
+        settings = self.settings.replace(**changes)
+        r = self.retriever
+        retriever = HybridRetriever(self.store, self.state, r.embedder, r.bm25, settings)
+        answerer = ExtractiveAnswerer(settings, self.answerer.df, self.answerer.n_chunks)
+        return Assistant(settings, self.store, self.state, retriever, answerer)
+
     @staticmethod
     def _load_bm25(store: IndexStore, state: IndexState, settings: Settings) -> BM25Index:
         """The generation's BM25 index; rebuilt from Chroma when this machine has no copy (server mode)."""

