@@ -11,7 +11,7 @@ from typing import Any
 
 from assistant.answering import ExtractiveAnswerer, citation_from_hit
 from assistant.filters import Filters
-from assistant.references import Reference, resolve
+from assistant.references import DocumentNames, Reference, resolve
 from assistant.retrieval import HybridRetriever, Hit
 from assistant.settings import Settings
 from assistant.types import Answer, Citation, QuestionError
@@ -36,6 +36,7 @@ class Assistant:
         self.state = state
         self.retriever = retriever
         self.answerer = answerer
+        self.names = DocumentNames.of(state.docs)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> "Assistant":
@@ -107,7 +108,7 @@ class Assistant:
             allowed = self._allowed_docs(filters)
         except ValueError as exc:
             raise QuestionError(str(exc)) from exc
-        reference = resolve(text, self.state.docs)
+        reference = resolve(text, self.names)
         query_vector = self.retriever.embedder.embed_query(text)
         with storage_errors("search", self.store.location):
             return self._answer(question, text, top_k, allowed, reference, query_vector, started)
@@ -118,9 +119,9 @@ class Assistant:
         retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector)
         hits = _merge(pinned, retrieval.hits)[: max(top_k, len(pinned))]
         t0 = time.perf_counter()
-        lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs)
+        lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names)
         candidates = pinned or hits[: self.answerer.CANDIDATE_CHUNKS]
-        rows = [] if lookup else self.retriever.sentence_rows([h.chunk_id for h in candidates])
+        rows = [] if lookup else self.retriever.sentence_rows(candidates)
         answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup)
         answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
@@ -155,7 +156,7 @@ class Assistant:
         direct = self.show(cleaned) if "#" in cleaned else None
         if direct:
             return [direct]
-        reference = resolve(cleaned, self.state.docs)
+        reference = resolve(cleaned, self.names)
         if reference is None:
             return []
         hits = self.retriever.chunks_where(reference.where(), limit=10)
@@ -184,15 +185,13 @@ _REFERENCE_WORDS = {"clause", "claus", "part", "item", "articl", "measur", "poin
                     "text", "show", "content", "mean", "plan", "action", "document", "full", "quot", "read", "tell"}
 
 
-def _content_terms(question: str, reference: Reference | None, docs: dict[str, dict[str, Any]]) -> set[str]:
+def _content_terms(question: str, reference: Reference | None, docs: dict[str, dict[str, Any]],
+                   names: DocumentNames) -> set[str]:
     """What the question asks beyond naming a clause; empty means a plain lookup."""
-    from assistant.references import distinctive_words
-
     named = set()  # words that name the referenced document (its distinctive words and its titles)
     for doc_id in (reference.doc_ids if reference else ()):
         meta = docs.get(doc_id, {}).get("meta", {})
-        names = " ".join(distinctive_words(docs).get(doc_id, set())) + f" {meta.get('short_title', '')} {meta.get('title', '')}"
-        named |= set(tokenize(names))
+        named |= names.stems.get(doc_id, set()) | set(tokenize(f"{meta.get('short_title', '')} {meta.get('title', '')}"))
     numerals = {t.lower() for t in re.findall(r"\b[IVXLC]{1,7}\b|\d+", question)}
     generic = set(tokenize("HR human resources service services"))
     return {t for t in tokenize(question) if t not in _REFERENCE_WORDS | named | numerals | generic}

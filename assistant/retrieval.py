@@ -21,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.memory_index import MemoryIndex
 from assistant.settings import Settings
 from ingest.bm25_index import BM25Index
 from ingest.embedding import Embedder
@@ -79,16 +80,31 @@ class HybridRetriever:
         self.chunks = store.collection(store.chunk_collection_name(state.generation))
         self.sentences = store.collection(store.sentence_collection_name(state.generation))
         self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
+        self.memory = self._memory_index(settings)
+
+    def _memory_index(self, settings: Settings) -> MemoryIndex | None:
+        """An in-memory copy for a small local index (see assistant.memory_index), else None."""
+        if settings.chroma_url or self.chunks.count() + self.sentences.count() > settings.memory_index_max_vectors:
+            return None
+        return MemoryIndex.load(self.chunks, self.sentences, settings.write_batch)
+
+    def _memory_hit(self, row: int, **scores: Any) -> Hit:
+        m = self.memory
+        assert m is not None
+        return Hit(m.chunk_ids[row], m.chunk_texts[row], dict(m.chunk_meta[row]), **scores)
 
     # -- the two retrievers -----------------------------------------------------
     def dense(self, query_vector: np.ndarray, n: int, allowed_docs: set[str] | None) -> list[Hit]:
         """Nearest chunks by cosine; llama-index reports exp(-distance), converted back to cosine here."""
         from llama_index.core.vector_stores import FilterOperator, MetadataFilter, MetadataFilters, VectorStoreQuery
 
+        if allowed_docs is not None and not allowed_docs:
+            return []
+        if self.memory is not None:
+            return [self._memory_hit(row, dense=cosine, dense_rank=rank)
+                    for rank, (row, cosine) in enumerate(self.memory.top_chunks(query_vector, n, allowed_docs), start=1)]
         filters = None
         if allowed_docs is not None:
-            if not allowed_docs:
-                return []
             filters = MetadataFilters(filters=[MetadataFilter(key="doc_id", value=sorted(allowed_docs),
                                                               operator=FilterOperator.IN)])
         result = self.vector_store.query(VectorStoreQuery(query_embedding=query_vector.tolist(),
@@ -104,10 +120,15 @@ class HybridRetriever:
         """Chunk id → cosine of its closest sentence, over the ``n`` sentences nearest the question."""
         if allowed_docs is not None and not allowed_docs:
             return {}
+        best: dict[str, float] = {}
+        if self.memory is not None:
+            for row, cosine in self.memory.top_sentences(query_vector, n, allowed_docs):
+                chunk_id = self.memory.sentence_chunk_ids[row]
+                best[chunk_id] = max(best.get(chunk_id, -1.0), cosine)
+            return best
         where = {"doc_id": {"$in": sorted(allowed_docs)}} if allowed_docs is not None else None
         got = self.sentences.query(query_embeddings=[query_vector.tolist()], n_results=n, where=where,
                                    include=["metadatas", "distances"])
-        best: dict[str, float] = {}
         for meta, distance in zip(got["metadatas"][0], got["distances"][0]):
             cosine = 1.0 - float(distance)  # collections are created in cosine space (ingest.store)
             chunk_id = str(meta["chunk_id"])
@@ -174,6 +195,13 @@ class HybridRetriever:
         missing = [h for h in hits if not h.meta]
         if not missing:
             return
+        if self.memory is not None:
+            for hit in missing:
+                row = self.memory.chunk_index.get(hit.chunk_id)
+                if row is not None:
+                    hit.text, hit.meta = self.memory.chunk_texts[row], dict(self.memory.chunk_meta[row])
+                    hit.dense = float(self.memory.chunk_vectors[row] @ query_vector)
+            return
         got = self.chunks.get(ids=[h.chunk_id for h in missing], include=["documents", "metadatas", "embeddings"])
         rows = {i: (d, m, e) for i, d, m, e in zip(got["ids"], got["documents"], got["metadatas"], got["embeddings"])}
         for hit in missing:
@@ -183,13 +211,16 @@ class HybridRetriever:
                 hit.dense = float(np.dot(np.asarray(vector, dtype=np.float32), query_vector))
 
     def complete_clause_texts(self, hits: list[Hit]) -> None:
-        """Later windows of a long clause do not store the clause text; fetch it from the first window."""
+        """Later windows of a long clause do not store the clause text; fetch it from the first window
+        (``clause_id/1``), by ID: a metadata filter would scan the whole collection."""
         missing = {h.clause_id for h in hits if h.meta and "clause_text" not in h.meta}
         if not missing:
             return
-        got = self.chunks.get(where={"$and": [{"clause_id": {"$in": sorted(missing)}}, {"window": {"$lte": 1}}]},
-                              include=["metadatas"])
-        texts = {m["clause_id"]: m.get("clause_text", "") for m in got["metadatas"]}
+        if self.memory is not None:
+            texts = self.memory.clause_texts
+        else:
+            got = self.chunks.get(ids=[f"{clause_id}/1" for clause_id in sorted(missing)], include=["metadatas"])
+            texts = {m["clause_id"]: m.get("clause_text", "") for m in got["metadatas"]}
         for hit in hits:
             if hit.meta and "clause_text" not in hit.meta:
                 hit.meta["clause_text"] = texts.get(hit.clause_id, hit.text)
@@ -207,15 +238,24 @@ class HybridRetriever:
         self.complete_clause_texts(hits)
         return hits
 
-    def sentence_rows(self, chunk_ids: list[str]) -> list[SentenceRow]:
-        """The stored sentences and vectors of some chunks, in reading order."""
-        if not chunk_ids:
+    def sentence_rows(self, hits: list[Hit]) -> list[SentenceRow]:
+        """The stored sentences and vectors of some chunks, in the hits' order and then reading order.
+
+        Sentence IDs are ``chunk_id@position`` and each chunk records how many it has, so they are
+        fetched by ID (a metadata filter would scan every sentence of a large index)."""
+        if not hits:
             return []
-        got = self.sentences.get(where={"chunk_id": {"$in": list(chunk_ids)}},
-                                 include=["documents", "metadatas", "embeddings"])
-        rows = [SentenceRow(m["chunk_id"], int(m["position"]), d, np.asarray(e, dtype=np.float32))
-                for d, m, e in zip(got["documents"], got["metadatas"], got["embeddings"])]
-        rows.sort(key=lambda r: (chunk_ids.index(r.chunk_id), r.position))
+        order = {h.chunk_id: n for n, h in enumerate(hits)}
+        if self.memory is not None:
+            m = self.memory
+            rows = [SentenceRow(h.chunk_id, m.sentence_positions[i], m.sentence_texts[i], m.sentence_vectors[i])
+                    for h in hits for i in m.sentences_of.get(h.chunk_id, [])]
+        else:
+            ids = [f"{h.chunk_id}@{i}" for h in hits for i in range(int(h.meta.get("sentences", 0)))]
+            got = self.sentences.get(ids=ids, include=["documents", "metadatas", "embeddings"])
+            rows = [SentenceRow(m["chunk_id"], int(m["position"]), d, np.asarray(e, dtype=np.float32))
+                    for d, m, e in zip(got["documents"], got["metadatas"], got["embeddings"])]
+        rows.sort(key=lambda r: (order[r.chunk_id], r.position))
         return rows
 
 

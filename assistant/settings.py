@@ -48,6 +48,7 @@ class Settings:
     sentence_weight: float = 1.0
     bm25_weight: float = 0.04
     rrf_k: int = 60
+    memory_index_max_vectors: int = 50_000  # a local index this small is searched exactly in memory
 
     # answering
     max_question_chars: int = 2000

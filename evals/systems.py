@@ -94,7 +94,7 @@ class RetrieverOnlySystem:
             hits = retriever.dense(query_vector, n, None)
         retriever.load_missing(hits, query_vector)  # as HybridRetriever.retrieve does
         hits = hits[: self.top_k]
-        rows = retriever.sentence_rows([h.chunk_id for h in hits[: answerer.CANDIDATE_CHUNKS]])
+        rows = retriever.sentence_rows(hits[: answerer.CANDIDATE_CHUNKS])
         result = answerer.run(text, query_vector, hits, rows)
         result.question = question
         result.latency_ms = (time.perf_counter() - started) * 1e3
