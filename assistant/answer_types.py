@@ -141,6 +141,37 @@ def quantity_is_about(question: str, evidence: str) -> bool:
     return any(abs(i - j) <= NEAR_WORDS for i in numbers for j in about)
 
 
+_UNIT = re.compile(r"\s*(%|percent\b|per cent\b|(?:thousand|million|billion|trillion)\b(?:\s+(?:yuan|CNY|RMB|USD))?|"
+                   r"yuan\b|CNY\b|RMB\b)", _I)
+
+
+_CURRENCY_BEFORE = re.compile(r"(?:\b(?:CNY|RMB|USD)\s?|[$¥])$", _I)
+
+
+def stated_quantity(question: str, evidence: str) -> str | None:
+    """The number (with its unit, verbatim) that ``evidence`` states about the thing a quantity question asks
+    for, e.g. "69,900" or "27 billion yuan"; None when the question asks no quantity or no number is near."""
+    asked = asked_quantity_terms(question)
+    if not asked:
+        return None
+    tokens = list(re.finditer(r"[\w][\w,.%'-]*", evidence))
+    about = [i for i, m in enumerate(tokens) if set(tokenize(m.group(0))) & asked]
+    best: tuple[int, re.Match[str]] | None = None
+    for i, m in enumerate(tokens):
+        if not m.group(0)[0].isdigit() or not about:
+            continue
+        distance = min(abs(i - j) for j in about)
+        if distance <= NEAR_WORDS and (best is None or distance < best[0]):
+            best = (distance, m)
+    if best is None:
+        return None
+    number = best[1]
+    unit = _UNIT.match(evidence, number.start() + len(number.group(0).rstrip(".,")))
+    end = unit.end() if unit else number.start() + len(number.group(0).rstrip(".,"))
+    currency = _CURRENCY_BEFORE.search(evidence, 0, number.start())
+    return evidence[currency.start() if currency else number.start():end]
+
+
 def answers_type(question: str, evidence: str) -> bool:
     """The evidence holds the kind of detail the question asks for: a number about the asked thing, an amount,
     a date, a contact, a name…"""

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer_types import NUMBER_QUESTION, answers_type, requested_details
+from assistant.answer_types import NUMBER_QUESTION, answers_type, requested_details, stated_quantity
 from assistant.retrieval import Hit, SentenceRow, relevance
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
@@ -144,12 +144,11 @@ class ExtractiveAnswerer:
             mine = [s for s in chosen if s.hit.clause_id == clause_id]
             citations.append(citation_from_hit(n, mine[0].hit, _join_quote(mine)))
             parts.extend(f"{s.row.text} [{n}]" for s in mine)
-        text = " ".join(parts)
-        if _YES_NO.match(question.strip()) and chosen[0].lexical >= 0.75:
-            text = "Yes — " + text
+        lead = _lead(question, chosen[0], citations[0].quote)
+        text = (f"{lead} — " if lead else "") + " ".join(parts)
         cited = {h.chunk_id for h in hits if h.clause_id in order}
         related = self._related(hits, scored, exclude=cited)
-        return Answer(question, text, True, citations, related, support=support)
+        return Answer(question, text, True, citations, related, support=support, lead=lead)
 
     def _lookup_answer(self, question: str, hits: list[Hit]) -> Answer:
         """A direct clause reference: the clause itself, quoted from its start."""
@@ -188,6 +187,14 @@ def _join_quote(sentences: list[ScoredSentence]) -> str:
         adjacent = cur.hit.chunk_id == prev.hit.chunk_id and cur.row.position == prev.row.position + 1
         parts.append((" " if adjacent else " … ") + cur.row.text)
     return "".join(parts)
+
+
+def _lead(question: str, first: ScoredSentence, quote: str) -> str:
+    """The direct answer to put first, only when the first citation's own words state it: "Yes" to a yes/no
+    question whose words the quote shares, or the number a quantity question asks for ("69,900")."""
+    if _YES_NO.match(question.strip()) and first.lexical >= 0.75:
+        return "Yes"
+    return stated_quantity(question, quote) or ""
 
 
 def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:

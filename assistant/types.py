@@ -40,6 +40,7 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     latency_ms: float = 0.0
     support: float = 0.0  # the calibrated evidence score the decline decision used
+    lead: str = ""  # the direct answer put first ("Yes", "69,900"), verbatim from the first citation; else ""
     timings: dict[str, float] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +48,7 @@ class Answer:
             "question": self.question,
             "answer": self.answer,
             "answered": self.answered,
+            "lead": self.lead,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
             "latency_ms": round(self.latency_ms, 2),

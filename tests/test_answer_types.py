@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import missing_detail, requested_details
+from assistant.answer_types import missing_detail, requested_details, stated_quantity
 
 EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies under the corresponding policies."
 
@@ -35,3 +35,16 @@ def test_detail_is_required_and_recognised(question, evidence_with):
 def test_ordinary_questions_ask_for_no_particular_detail(question):
     assert requested_details(question) == []
     assert missing_detail(question, EVIDENCE_WITHOUT) is None
+
+
+@pytest.mark.parametrize("question, evidence, lead", [
+    ("How many HR service agencies were there at the end of 2023?",
+     "By the end of 2023, there were 69,900 various human resource service agencies across the country.", "69,900"),
+    ("How much revenue should the leading enterprises reach?",
+     "It aims at two enterprises with an annual operating revenue of CNY 100 billion each.", "CNY 100 billion"),
+    ("How many staff work in the department?", "The department was founded in 2019 to supervise the market.", None),
+    ("What does the plan say about employee sharing?", "It supports 20 platforms for employee sharing.", None),
+])
+def test_stated_quantity_is_the_verbatim_number_next_to_the_asked_thing(question, evidence, lead):
+    assert stated_quantity(question, evidence) == lead
+    assert lead is None or lead in evidence

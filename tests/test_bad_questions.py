@@ -76,7 +76,8 @@ def assert_grounded(answer: Answer, assistant: Assistant, corpus_texts: dict[str
         assert answer.answer == DECLINE_TEXT and answer.citations == []
         return
     assert answer.citations
-    body = answer.answer.removeprefix("Yes — ")
+    assert answer.lead == "" or answer.lead == "Yes" or answer.lead in answer.citations[0].quote
+    body = answer.answer.removeprefix(f"{answer.lead} — " if answer.lead else "")
     parts = re.split(r"\s+\[(\d{1,2})\](?:\s+|$)", body)  # markers follow a space; "[2022] No. 83" is quoted text
     assert parts[-1] == "", f"text after the last citation marker: {parts[-1]!r}"
     for text, n in zip(parts[0::2], parts[1::2]):
