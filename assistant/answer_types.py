@@ -31,7 +31,7 @@ class DetailType:
         if not self.new_to_question:
             return bool(self.answered_by.search(evidence))
         asked = {w.lower() for w in re.findall(r"\w+", question)}
-        return any(not {w.lower() for w in re.findall(r"\w+", m.group(0))} <= asked
+        return any(not {w.lower() for w in re.findall(r"\w+", m.groupdict().get("names") or m.group(0))} <= asked
                    for m in self.answered_by.finditer(evidence))
 
 
@@ -80,14 +80,17 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         "named places or institutions",
         re.compile(r"\b(which|what) (cities|city|banks?|provinces|province|universities|university)\b|"
                    r"哪些城市|哪个城市|哪些银行|哪家银行|哪些省", _I),
-        re.compile(r"\b[A-Z][a-z]+(?:, [A-Z][a-z]+)*,? (?:and|or) [A-Z][a-z]+|"
+        # a list of names after a lowercase word ("in Wuhan, Hefei and Xi'an", not "Human Resources and Social
+        # Security"), or a name ending in the entity noun ("Bank of China", "Hefei City")
+        re.compile(r"\b[a-z]+ (?P<names>[A-Z][a-z]+(?:, [A-Z][a-z]+)*,? (?:and|or) [A-Z][a-z]+)\b(?! [A-Z])|"
                    r"\b[A-Z][\w-]+ (?:Bank|City|Province|University|Municipality)\b|\bBank of [A-Z]\w+"),
         new_to_question=True,
     ),
     DetailType(
         "names",
-        re.compile(r"\b(names|titles) of\b|\bwhat (is|are) (it|they|\w+ ){0,6}called\b|叫什么|名称", _I),
+        re.compile(r"\b(names|titles) of\b|\bwhat (is|are|was|were)\b[^?]{0,80}\bcalled\b|叫什么|名称", _I),
         re.compile(r"[\"“][^\"”]{3,}[\"”]|(?<=[a-z,;] )([A-Z][a-z]+(?: (?:of|for|and|the|in) )?){2,}"),
+        new_to_question=True,  # "the "6+4" system" does not name the four measures a question about "6+4" asks for
     ),
 )
 

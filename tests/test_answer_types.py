@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import missing_detail, requested_details, stated_quantity
+from assistant.answer_types import answers_type, missing_detail, requested_details, stated_quantity
 
 EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies under the corresponding policies."
 
@@ -20,11 +20,29 @@ EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies und
     ("Where can I download the standards?", "They are published on www.example.gov.cn."),
     ("What is the document number of the regulation?", "It was issued as Ren She Bu Fa [2022] No. 83."),
     ("What are the titles of the 11 documents?", "They include “Public Employment Service Specification” and others."),
+    ("Which cities host the pilot projects?", "Pilot projects run in Wuhan, Hefei and Chengdu."),
+    ("Which banks take part in the pilot?", "The Bank of China offers the settlement service."),
+    ("At what age can I draw a pension?", "Men may draw it at the age of 60."),
+    ("What are the opening hours of the talent market?", "It is open from 9:00 to 17:00 on weekdays."),
+    ("How much is the housing allowance?", "The housing allowance is 1,500 yuan a month."),
 ])
 def test_detail_is_required_and_recognised(question, evidence_with):
     assert requested_details(question), question
     assert missing_detail(question, EVIDENCE_WITHOUT) is not None
     assert missing_detail(question, evidence_with) is None
+
+
+@pytest.mark.parametrize("question, evidence", [
+    ("Which cities were picked for the pilots?", "The Ministry of Human Resources and Social Security picked pilots."),
+    ("Which cities were picked in Beijing and Tianjin?", "Pilots in Beijing and Tianjin will start in spring."),
+    ("How much is the housing allowance for graduates?", "With 1,300 enterprises and a value of 27 billion yuan, "
+                                                         "the sector offers graduates a housing service."),
+    ("How many staff work in the department?", "The department, founded in 2019, supervises 1,300 firms."),
+    ("What are the four measures of Beijing's 6+4 supervision system called?",
+     'It sets up the "6+4" supervision system of six regulations and four scenario-oriented measures.'),
+])
+def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
+    assert not answers_type(question, evidence)
 
 
 @pytest.mark.parametrize("question", [
