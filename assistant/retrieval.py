@@ -68,7 +68,7 @@ class Retrieval:
 
 
 class HybridRetriever:
-    """Dense + BM25 + reciprocal-rank fusion over one index generation."""
+    """Dense chunk and sentence search plus BM25, fused, over one index generation."""
 
     def __init__(self, store: IndexStore, state: IndexState, embedder: Embedder, bm25: BM25Index,
                  settings: Settings) -> None:
@@ -169,12 +169,7 @@ class HybridRetriever:
     def _score_fusion(self, dense: list[Hit], lexical: list[Hit], sentences: dict[str, float],
                       query_vector: np.ndarray) -> list[Hit]:
         """Every chunk any retriever found, scored chunk cosine + w_s·best sentence cosine + w_b·BM25."""
-        merged = {h.chunk_id: h for h in dense}
-        for hit in lexical:
-            if hit.chunk_id in merged:
-                merged[hit.chunk_id].bm25, merged[hit.chunk_id].bm25_rank = hit.bm25, hit.bm25_rank
-            else:
-                merged[hit.chunk_id] = hit
+        merged = merge(dense, lexical)
         for chunk_id in sentences:
             merged.setdefault(chunk_id, Hit(chunk_id, "", {}))
         hits = list(merged.values())
@@ -265,19 +260,20 @@ def relevance(hit: Hit, settings: Settings) -> float:
             + settings.bm25_weight * (hit.bm25 or 0.0))
 
 
+def merge(dense: list[Hit], lexical: list[Hit]) -> dict[str, Hit]:
+    """One hit per chunk, carrying the scores and ranks of both retrievers."""
+    merged = {h.chunk_id: h for h in dense}
+    for hit in lexical:
+        if hit.chunk_id in merged:
+            merged[hit.chunk_id].bm25, merged[hit.chunk_id].bm25_rank = hit.bm25, hit.bm25_rank
+        else:
+            merged[hit.chunk_id] = hit
+    return merged
+
+
 def fuse(dense: list[Hit], lexical: list[Hit], k: int) -> list[Hit]:
     """Reciprocal-rank fusion: score = Σ 1 / (k + rank) over the rankings a chunk appears in."""
-    merged: dict[str, Hit] = {}
-    for hit in dense:
-        hit.fused = 1.0 / (k + (hit.dense_rank or 0))
-        merged[hit.chunk_id] = hit
-    for hit in lexical:
-        share = 1.0 / (k + (hit.bm25_rank or 0))
-        if hit.chunk_id in merged:
-            existing = merged[hit.chunk_id]
-            existing.bm25, existing.bm25_rank = hit.bm25, hit.bm25_rank
-            existing.fused += share
-        else:
-            hit.fused = share
-            merged[hit.chunk_id] = hit
+    merged = merge(dense, lexical)
+    for hit in merged.values():
+        hit.fused = sum(1.0 / (k + rank) for rank in (hit.dense_rank, hit.bm25_rank) if rank)
     return sorted(merged.values(), key=lambda h: -h.fused)
