@@ -7,6 +7,9 @@ nothing. The only tags on the page are the ones this module writes itself.
 
 ``gradio_client.Client(url).predict(question, api_name="/ask")`` returns the same dict
 as ``policy-assistant ask --json`` (``Answer.to_dict()``), or ``{"question", "error"}``.
+The error is one sentence, in the API and in the chat alike: what is wrong with the
+question, or that the index cannot be read (e.g. the Chroma server is away; the next
+question after it is back is answered, without restarting the app). Never a traceback.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import html
 import logging
 import re
 import threading
+from contextlib import nullcontext
 from typing import Any
 
 from assistant import offline  # noqa: F401  (before gradio: no analytics, no hub look-ups)
@@ -24,6 +28,8 @@ import gradio as gr
 from assistant.feedback import FeedbackLog
 from assistant.settings import Settings
 from assistant.types import QuestionError
+from ingest.embedding import EmbedderError
+from ingest.store import IndexUnavailable, storage_errors
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +56,7 @@ PANEL_PLACEHOLDER = ('<div class="pa-panel-empty"><strong>Clause viewer</strong>
                      "with the quoted sentences highlighted.</div>")
 QUOTE_PREVIEW_CHARS = 160
 MAX_ECHO_CHARS = 300
+UNEXPECTED = "Something went wrong while answering; the server log has the details."
 
 CSS = """
 #pa-header h1 { margin-bottom: 0.1em; }
@@ -237,6 +244,36 @@ def render_documents(rows: list[dict[str, Any]]) -> str:
             f'<table class="pa-docs" id="pa-docs-table"><thead>{head}</thead><tbody>{body}</tbody></table>')
 
 
+# -- answering without tracebacks ----------------------------------------------------------
+def sentence(exc: BaseException) -> str:
+    """An error's message as one sentence: a capital first letter, a full stop, no line breaks."""
+    text = " ".join(str(exc).split()) or exc.__class__.__name__
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "?", "!")) else text + "."
+
+
+def answer_or_error(assistant: Any, question: Any, filters: dict[str, list[str]] | None = None,
+                    lock: threading.Lock | None = None) -> dict[str, Any]:
+    """``Answer.to_dict()``, or ``{"question", "error"}`` with one sentence; never raises.
+
+    The one code path of the ``/ask`` API and the chat: a bad question says what is wrong
+    with it; an index that cannot be read (a Chroma server that went away, a damaged
+    folder) says so; anything else is logged with its traceback and shown as ``UNEXPECTED``.
+    """
+    try:
+        with lock or nullcontext():
+            return assistant.ask(question, filters=filters).to_dict()
+    except QuestionError as exc:
+        error = str(exc)
+    except (IndexUnavailable, EmbedderError) as exc:
+        log.warning("answering failed: %s", exc)
+        error = sentence(exc)
+    except Exception:  # never a traceback for the user
+        log.exception("answering %r failed", question)
+        error = UNEXPECTED
+    return {"question": question if isinstance(question, str) else "", "error": error}
+
+
 # -- the app --------------------------------------------------------------------------
 def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
     """The chat, the Documents tab and the ``/ask`` API over an opened ``Assistant``."""
@@ -245,14 +282,6 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
     docs = assistant.documents()
     titles = {r["doc_id"]: (r.get("short_title") or r.get("title") or r["doc_id"]) for r in docs}
     jurisdictions = sorted({r["jurisdiction"] for r in docs if r.get("jurisdiction")}, key=str.lower)
-
-    def ask_dict(question: str) -> dict:
-        """The answer as ``policy-assistant ask --json`` prints it, or the question's error."""
-        try:
-            with lock:
-                return assistant.ask(question).to_dict()
-        except QuestionError as exc:
-            return {"question": question, "error": str(exc)}
 
     def entry_for(question: Any, doc_ids: list[str] | None, places: list[str] | None) -> dict[str, Any]:
         text = question if isinstance(question, str) else ""
@@ -265,14 +294,11 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                                                for p in filters["jurisdiction"]) for r in docs for d in [r["doc_id"]]):
             entry["error"] = "None of the chosen documents is in the chosen jurisdiction; widen the filters."
             return entry
-        try:
-            with lock:
-                entry["answer"] = assistant.ask(question, filters={k: v for k, v in filters.items() if v} or None).to_dict()
-        except QuestionError as exc:
-            entry["error"] = str(exc)
-        except Exception:  # never a traceback in the chat
-            log.exception("answering %r failed", question)
-            entry["error"] = "Something went wrong while answering; the server log has the details."
+        result = answer_or_error(assistant, question, {k: v for k, v in filters.items() if v} or None, lock)
+        if "error" in result:
+            entry["error"] = result["error"]
+        else:
+            entry["answer"] = result
         return entry
 
     def citation_choices(entry: dict[str, Any] | None) -> dict[str, Any]:
@@ -335,8 +361,15 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         text = str(text or "").strip()
         if not text:
             return '<div class="pa-lookup-empty">Type a clause ID or a reference first.</div>'
-        with lock:
-            found = assistant.lookup(text)
+        try:
+            with lock, storage_errors("read", assistant.store.location):
+                found = assistant.lookup(text)
+        except IndexUnavailable as exc:
+            log.warning("lookup failed: %s", exc)
+            return f'<div class="pa-lookup-empty">⚠ {esc(sentence(exc))}</div>'
+        except Exception:
+            log.exception("looking up %r failed", text)
+            return f'<div class="pa-lookup-empty">⚠ {esc(UNEXPECTED)}</div>'
         if not found:
             return (f'<div class="pa-lookup-empty">No clause matches “{esc(_short(text, MAX_ECHO_CHARS))}”. '
                     "Try a clause ID such as <code>beijing-hr-action-plan-2023#IV.XIV</code> "
@@ -403,7 +436,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
 
         def ask(question: str) -> dict:
             """Answer a question from the indexed clauses: the JSON of `policy-assistant ask --json`."""
-            return ask_dict(question)
+            return answer_or_error(assistant, question, lock=lock)
 
         gr.api(ask, api_name="ask")
     return demo

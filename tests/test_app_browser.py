@@ -14,23 +14,18 @@ there was one. Screenshots go to ``test-output/screenshots/``.
 from __future__ import annotations
 
 import json
-import os
 import re
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
 from assistant import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
+from tests.helpers import Server, clean_env, start_app, stop_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -42,7 +37,6 @@ SCREENSHOTS = ROOT / "test-output" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-STARTUP_SECONDS = 180  # a loaded 2-core machine imports gradio, chromadb and llama-index slowly
 ANSWER_MS = 60_000
 
 SUBSIDY_Q = "Which HR firms can get subsidies for free job introduction?"
@@ -54,80 +48,12 @@ HTML_CLAUSE = ('(I) Test clause. <script>window.__pwned=1</script> and <img src=
 
 
 # -- servers ---------------------------------------------------------------------------
-@dataclass
-class Server:
-    url: str
-    index_dir: Path
-    corpus_dir: Path
-    feedback_path: Path
-    log_path: Path
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _env(**extra: str) -> dict[str, str]:
-    """This environment without inherited POLICY_ASSISTANT_* settings, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("POLICY_ASSISTANT_")}
-    env.update(extra)
-    return env
-
-
-def _responds(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(url, timeout=3) as response:
-            return response.status == 200
-    except OSError:
-        return False
-
-
-def _tail(path: Path, chars: int = 4000) -> str:
-    try:
-        return path.read_text(encoding="utf-8", errors="replace")[-chars:]
-    except OSError:
-        return "(no log)"
-
-
-def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGINT)  # lets gradio close its server cleanly
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def _servers() -> Iterator[list[subprocess.Popen]]:
     started: list[subprocess.Popen] = []
     yield started
     for process in started:
-        _stop(process)
-
-
-def _serve(started: list[subprocess.Popen], workdir: Path, index_dir: Path, corpus_dir: Path) -> Server:
-    """``policy-assistant serve`` on a free port; returns once the page answers (bounded wait)."""
-    port = _free_port()
-    server = Server(f"http://127.0.0.1:{port}/", index_dir, corpus_dir, workdir / "feedback" / "feedback.jsonl",
-                    workdir / "server.log")
-    env = _env(POLICY_ASSISTANT_FEEDBACK_PATH=str(server.feedback_path), POLICY_ASSISTANT_CORPUS_DIR=str(corpus_dir))
-    with open(server.log_path, "wb") as log:
-        process = subprocess.Popen([str(CLI), "serve", "--index-dir", str(index_dir), "--port", str(port)],
-                                   stdout=log, stderr=subprocess.STDOUT, env=env, cwd=workdir)
-    started.append(process)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not _responds(server.url):
-        if process.poll() is not None:
-            pytest.fail(f"policy-assistant serve exited with {process.returncode}:\n{_tail(server.log_path)}")
-        if time.monotonic() > deadline:
-            _stop(process)
-            pytest.fail(f"policy-assistant serve did not answer within {STARTUP_SECONDS}s:\n{_tail(server.log_path)}")
-        time.sleep(0.5)
-    return server
+        stop_process(process)
 
 
 @pytest.fixture(scope="module")
@@ -135,7 +61,7 @@ def seed_server(_servers, seed_index_dir: Path, tmp_path_factory: pytest.TempPat
     workdir = tmp_path_factory.mktemp("seed-server")
     index = workdir / "index"
     shutil.copytree(seed_index_dir, index, ignore=shutil.ignore_patterns("READY"))
-    return _serve(_servers, workdir, index, CORPUS)
+    return start_app(_servers, workdir, index, CORPUS)
 
 
 @pytest.fixture(scope="module")
@@ -146,10 +72,10 @@ def html_server(_servers, tmp_path_factory: pytest.TempPathFactory) -> Server:
     (corpus / "html-test.txt").write_text(HTML_CLAUSE + "\n", encoding="utf-8")
     index = workdir / "index"
     out = subprocess.run([str(CLI), "ingest", "--index-dir", str(index), "--corpus-dir", str(corpus), "--json"],
-                         capture_output=True, text=True, env=_env(), cwd=workdir, timeout=600)
+                         capture_output=True, text=True, env=clean_env(), cwd=workdir, timeout=600)
     assert out.returncode == 0, out.stderr
     assert json.loads(out.stdout)["clauses"] == 1
-    return _serve(_servers, workdir, index, corpus)
+    return start_app(_servers, workdir, index, corpus)
 
 
 @pytest.fixture(scope="module")
@@ -381,7 +307,7 @@ def test_documents_tab_lists_the_index_and_looks_clauses_up_verbatim(page, seed_
     from playwright.sync_api import expect
 
     docs = json.loads(subprocess.run([str(CLI), "docs", "--json", "--index-dir", str(seed_server.index_dir)],
-                                     capture_output=True, text=True, env=_env(), timeout=300, check=True).stdout)
+                                     capture_output=True, text=True, env=clean_env(), timeout=300, check=True).stdout)
     _open(page, seed_server)
     page.get_by_role("tab", name="Documents").click()
     table = page.locator("#pa-docs-table")
@@ -442,7 +368,7 @@ def test_api_ask_returns_the_cli_json(seed_server: Server) -> None:
     api = [client.predict(q, api_name="/ask") for q in questions]
     out = subprocess.run([str(CLI), "ask", "--json", "-", "--index-dir", str(seed_server.index_dir)],
                          input="".join(q + "\n" for q in questions), capture_output=True, text=True,
-                         env=_env(POLICY_ASSISTANT_CORPUS_DIR=str(CORPUS)), timeout=300)
+                         env=clean_env(POLICY_ASSISTANT_CORPUS_DIR=str(CORPUS)), timeout=300)
     cli = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert len(cli) == len(questions), out.stderr
     for from_api, from_cli in zip(api, cli):

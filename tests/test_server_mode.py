@@ -16,11 +16,8 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -28,6 +25,7 @@ import pytest
 
 from assistant import offline  # noqa: F401
 from assistant.settings import Settings
+from tests.helpers import ChromaServer, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
@@ -35,22 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 EXAMPLES = ROOT.parent / "shared" / "evals" / "examples.jsonl"
 BIN = Path(sys.executable).parent
-STARTUP_SECONDS = 60
 SUBPROCESS_SECONDS = 600
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _heartbeat(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/api/v2/heartbeat", timeout=2) as response:
-            return response.status == 200
-    except OSError:
-        return False
 
 
 def _questions() -> list[str]:
@@ -69,33 +52,11 @@ def _essentials(answer: dict) -> dict:
 @pytest.fixture(scope="module")
 def chroma_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Chroma server on a free loopback port, stopped (terminate, then kill) in teardown."""
-    chroma = BIN / "chroma"
-    if not chroma.exists():
-        pytest.skip(f"{chroma} is not installed")
-    data = tmp_path_factory.mktemp("chroma-server")
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log_path = data / "server.log"
-    with open(log_path, "wb") as log:
-        process = subprocess.Popen([str(chroma), "run", "--path", str(data / "data"), "--port", str(port),
-                                    "--host", "127.0.0.1"], stdout=log, stderr=subprocess.STDOUT,
-                                   env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
+    server = ChromaServer(tmp_path_factory.mktemp("chroma-server"))
     try:
-        deadline = time.monotonic() + STARTUP_SECONDS
-        while not _heartbeat(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                pytest.fail(f"chroma run did not answer {url}/api/v2/heartbeat within {STARTUP_SECONDS} s "
-                            f"(exit status {process.poll()}):\n{tail}")
-            time.sleep(0.3)
-        yield url
+        yield server.start()
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+        server.stop()
 
 
 def test_server_index_answers_like_embedded_and_is_shared_by_replicas(
@@ -135,7 +96,7 @@ def test_server_index_answers_like_embedded_and_is_shared_by_replicas(
 
 
 def test_unreachable_server_is_one_line_and_exit_2(tmp_path: Path) -> None:
-    port = _free_port()  # bound and released: nothing listens there now
+    port = free_port()  # bound and released: nothing listens there now
     url = f"http://127.0.0.1:{port}"
     env = {**os.environ, "POLICY_ASSISTANT_CHROMA_URL": url, "POLICY_ASSISTANT_INDEX_DIR": str(tmp_path / "index")}
     done = subprocess.run([str(BIN / "policy-assistant"), "ask", "x"], capture_output=True, text=True, env=env,
