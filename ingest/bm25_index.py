@@ -33,8 +33,12 @@ class BM25Index:
     @classmethod
     def build(cls, ids: Sequence[str], texts: Sequence[str]) -> "BM25Index":
         retriever = _bm25s().BM25()
-        tokens = [tokenize(t) or ["\u2400"] for t in texts]  # bm25s needs a token in every document
-        retriever.index(tokens or [["\u2400"]], show_progress=False)  # an empty corpus still saves
+        # Token IDs, not token strings: 100k chunks hold ~15M tokens, and a list of stemmed strings per chunk
+        # costs ~50 bytes a token where a reference to a shared int costs 8.
+        vocab: dict[str, int] = {}
+        token_ids = [[vocab.setdefault(t, len(vocab)) for t in tokenize(text) or ["\u2400"]]  # a token in every doc
+                     for text in texts] or [[vocab.setdefault("\u2400", 0)]]  # an empty corpus still saves
+        retriever.index((token_ids, vocab), show_progress=False)
         return cls(retriever, list(ids))
 
     def save(self, directory: Path) -> None:

@@ -7,8 +7,9 @@ cannot be read is reported with its reason and skipped; everything else is index
 
 from __future__ import annotations
 
+import itertools
 import logging
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,7 +28,7 @@ from ingest.store import IndexState, IndexStore, IndexUnavailable, storage_error
 log = logging.getLogger(__name__)
 # Bump when parsing, chunking or sentence splitting changes what is stored: the next ingest re-embeds all.
 PIPELINE_VERSION = 4
-Progress = Callable[[int, int, str], None]  # (done, total, what)
+Progress = Callable[[int, int, str], None]  # (done, total, what): characters of document text embedded so far
 
 
 @dataclass
@@ -119,15 +120,9 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
             for doc_id in carried:
                 state.docs[doc_id] = old_docs[doc_id]
 
-        pending: list[tuple[Chunk, SourceDocument]] = []
-        for doc in changed:
-            clauses = parse_clauses(doc)
-            chunks = chunk_clauses(clauses, settings.chunk_tokens)
-            pending.extend((chunk, doc) for chunk in chunks)
-            state.docs[doc.meta.doc_id] = {"hash": doc.hash, "path": doc.path, "meta": doc.meta.to_dict(),
-                                           "clauses": len(clauses), "chunks": len(chunks),
-                                           "pages": len(doc.pages) or None}
-        report.embedded = _embed_and_write(pending, embedder, chunks_col, sentences_col, settings, progress)
+        total_chars = sum(len(doc.text) for doc in changed)
+        report.embedded = _embed_and_write(_chunks_of(changed, state, settings.chunk_tokens), total_chars, embedder,
+                                           chunks_col, sentences_col, settings, progress)
 
         all_ids, all_texts = _all_chunk_texts(chunks_col, settings.write_batch)
         bm25 = BM25Index.build(all_ids, all_texts)
@@ -183,9 +178,21 @@ def _load_all(settings: Settings, paths: Sequence[Path] | None, report: IngestRe
     return docs
 
 
-def _batches(items: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
+def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
+
+
+def _chunks_of(changed: list[SourceDocument], state: IndexState, budget: int) -> Iterator[tuple[Chunk, SourceDocument]]:
+    """Parse and chunk one document at a time, recording it in ``state``: a large corpus is never held in
+    memory as chunks all at once (at 100k chunks that was hundreds of MB of peak memory)."""
+    for doc in changed:
+        clauses = parse_clauses(doc)
+        chunks = chunk_clauses(clauses, budget)
+        state.docs[doc.meta.doc_id] = {"hash": doc.hash, "path": doc.path, "meta": doc.meta.to_dict(),
+                                       "clauses": len(clauses), "chunks": len(chunks), "pages": len(doc.pages) or None}
+        yield from ((chunk, doc) for chunk in chunks)
 
 
 def _copy_documents(store: IndexStore, previous: IndexState, doc_ids: list[str], chunks_col, sentences_col,
@@ -206,15 +213,14 @@ def _copy_documents(store: IndexStore, previous: IndexState, doc_ids: list[str],
                 offset += len(got["ids"])
 
 
-def _embed_and_write(pending: list[tuple[Chunk, SourceDocument]], embedder: Embedder, chunks_col, sentences_col,
-                     settings: Settings, progress: Progress | None) -> int:
+def _embed_and_write(pending: Iterable[tuple[Chunk, SourceDocument]], total_chars: int, embedder: Embedder,
+                     chunks_col, sentences_col, settings: Settings, progress: Progress | None) -> int:
     """Embed chunks and their sentences in batches and write them through llama-index's ChromaVectorStore."""
     from llama_index.core.schema import NodeRelationship, RelatedNodeInfo, TextNode
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     vector_store = ChromaVectorStore(chroma_collection=chunks_col)
-    total = len(pending)
-    done = 0
+    embedded = done_chars = 0
     for batch in _batches(pending, settings.embed_batch):
         chunk_vectors = embedder.embed_passages([c.embed_text for c, _ in batch])
         sentence_rows = [(c, i, s) for c, _ in batch for i, s in enumerate(c.sentences)]
@@ -234,10 +240,11 @@ def _embed_and_write(pending: list[tuple[Chunk, SourceDocument]], embedder: Embe
                 embeddings=np.asarray(sentence_vectors).tolist(),
                 metadatas=[{"chunk_id": c.chunk_id, "doc_id": c.clause.doc_id, "position": i} for c, i, _ in sentence_rows],
             )
-        done += len(batch)
-        if progress:
-            progress(done, total, "embedding")
-    return total
+        embedded += len(batch)
+        done_chars += sum(len(c.text) for c, _ in batch)
+        if progress:  # in characters of document text: the chunk count is known only once every document is cut
+            progress(min(done_chars, total_chars), total_chars, "embedding")
+    return embedded
 
 
 def _all_chunk_texts(collection, batch: int) -> tuple[list[str], list[str]]:
