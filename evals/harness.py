@@ -26,7 +26,7 @@ from typing import Any
 
 from assistant import offline  # noqa: F401
 from assistant.settings import PACKAGE_ROOT, Settings
-from evals.scorer import aggregate, contains_evidence, load_gold, percentile, score_item, summarize
+from evals.scorer import aggregate, contains_evidence, load_gold, score_item, summarize
 from evals.systems import SYSTEM_NAMES, ProductSystem, build_systems
 
 log = logging.getLogger(__name__)

@@ -29,6 +29,20 @@ def _source_hash() -> str:
     return digest.hexdigest()[:12]
 
 
+def build_index(root: Path, files: dict[str, str], **settings: object) -> Settings:
+    """Write ``files`` (name → text) into ``root/corpus``, ingest them into ``root/index`` and return the settings:
+    the small hand-made corpora of the bad-input and fault tests."""
+    from ingest.pipeline import run_ingest
+
+    built = Settings.load(index_dir=root / "index", corpus_dir=root / "corpus", **settings)
+    built.corpus_dir.mkdir(parents=True)
+    for name, text in files.items():
+        (built.corpus_dir / name).write_text(text, encoding="utf-8")
+    report = run_ingest(built)
+    assert report.ok and report.documents == len(files), report.errors
+    return built
+
+
 @pytest.fixture(scope="session")
 def seed_index_dir() -> Path:
     """A read-only index of the bundled corpus. Copy it (``index_copy``) before changing anything."""

@@ -31,7 +31,7 @@ from ingest.clauses import parse_clauses
 from ingest.pipeline import run_ingest
 from ingest.records import DocumentMeta, SourceDocument
 from ingest.store import IndexStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, build_index
 
 EMBEDDER = "hashing-384"
 GOOD_A = ("Training Rules\n\nI. Scope\n"
@@ -93,13 +93,7 @@ def hashing(tmp_settings: Settings) -> Settings:
 @pytest.fixture(scope="module")
 def base_index(tmp_path_factory) -> tuple[Path, Path, tuple]:
     """An index of two good documents (real embedder, built once), and the answer it gives to QUESTION."""
-    root = tmp_path_factory.mktemp("base")
-    settings = Settings.load(index_dir=root / "index", corpus_dir=root / "corpus")
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "training.txt").write_text(GOOD_A, encoding="utf-8")
-    (settings.corpus_dir / "holiday.txt").write_text(GOOD_B, encoding="utf-8")
-    report = run_ingest(settings)
-    assert report.ok and report.documents == 2, report.errors
+    settings = build_index(tmp_path_factory.mktemp("base"), {"training.txt": GOOD_A, "holiday.txt": GOOD_B})
     answer = Assistant.open(settings=settings).ask(QUESTION)
     assert answer.answered and answer.citations[0].clause_id == "training#I.II", answer
     return settings.corpus_dir, settings.index_dir, _answer_key(answer)

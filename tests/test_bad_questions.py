@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -25,9 +24,8 @@ from assistant.answering import DECLINE_TEXT
 from assistant.settings import Settings
 from assistant.types import Answer, QuestionError
 from ingest.documents import load_document
-from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
-from tests.conftest import CORPUS, ROOT
+from tests.conftest import CORPUS, ROOT, build_index
 
 CLI = str(Path(sys.executable).with_name("policy-assistant"))
 TEN_MB = "leave " * (10 * 1024 * 1024 // 6)
@@ -231,13 +229,7 @@ def test_asking_leaves_the_index_content_unchanged(index_copy: Path):
 
 @pytest.fixture(scope="module")
 def injected(tmp_path_factory) -> tuple[Assistant, dict[str, str]]:
-    root = tmp_path_factory.mktemp("injected")
-    settings = Settings.load(index_dir=root / "index", corpus_dir=root / "corpus")
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "grants.txt").write_text(GRANTS, encoding="utf-8")
-    (settings.corpus_dir / "leave.txt").write_text(LEAVE, encoding="utf-8")
-    report = run_ingest(settings)
-    assert report.ok, report.errors
+    settings = build_index(tmp_path_factory.mktemp("injected"), {"grants.txt": GRANTS, "leave.txt": LEAVE})
     return Assistant.open(settings=settings), {"grants": GRANTS, "leave": LEAVE}
 
 

@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 
 from assistant import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
+from tests.conftest import build_index
 from tests.helpers import CLI, ChromaServer, clean_env, start_app, stop_process, tail
 
 pytestmark = pytest.mark.slow
@@ -265,19 +266,13 @@ def test_a_stalled_chroma_server_fails_requests_within_the_timeout_and_recovers(
     import signal
 
     from assistant.core import Assistant
-    from assistant.settings import Settings
-    from ingest.pipeline import run_ingest
     from ingest.store import IndexUnavailable
 
     server = ChromaServer(tmp_path / "chroma")
     url = server.start()
     try:
-        corpus = tmp_path / "corpus"
-        corpus.mkdir()
-        (corpus / "grants.txt").write_text(RULES, encoding="utf-8")
-        settings = Settings.load(index_dir=tmp_path / "index", corpus_dir=corpus, chroma_url=url,
-                                 embedder="hashing-384", chroma_timeout_s=STALL_TIMEOUT_S)
-        assert run_ingest(settings).ok
+        settings = build_index(tmp_path, {"grants.txt": RULES}, chroma_url=url, embedder="hashing-384",
+                               chroma_timeout_s=STALL_TIMEOUT_S)
         assistant = Assistant.open(settings=settings)
         question = "How much is the training subsidy per worker?"
         before = _comparable(assistant.ask(question).to_dict())

@@ -30,7 +30,7 @@ from assistant.cli import main as cli_main
 from assistant.settings import Settings
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
-from tests.conftest import ROOT
+from tests.conftest import ROOT, build_index
 
 CLI = str(Path(sys.executable).with_name("policy-assistant"))
 SETPRIV = shutil.which("setpriv")
@@ -84,12 +84,7 @@ def _env(**extra: str) -> dict[str, str]:
 def base(tmp_path_factory) -> tuple[Path, list[tuple]]:
     """A small index (real embedder), built once; tests work on copies. Returns its folder and its answers."""
     root = tmp_path_factory.mktemp("readonly-base")
-    settings = Settings.load(index_dir=root / "index", corpus_dir=root / "corpus")
-    settings.corpus_dir.mkdir()
-    (settings.corpus_dir / "training.txt").write_text(TRAINING, encoding="utf-8")
-    (settings.corpus_dir / "holiday.txt").write_text(HOLIDAY, encoding="utf-8")
-    report = run_ingest(settings)
-    assert report.ok, report.errors
+    settings = build_index(root, {"training.txt": TRAINING, "holiday.txt": HOLIDAY})
     answers = _answers(settings)
     assert all(a[0] for a in answers), answers
     return root, answers
