@@ -86,7 +86,8 @@ class ExtractiveAnswerer:
                 continue
             dense = float(np.dot(row.vector, query_vector))
             lexical = self.lexical_overlap(query_terms, row.text)
-            score = (dense + self.LEXICAL_WEIGHT * lexical + self.CHUNK_WEIGHT * (chunk_relevance[hit.chunk_id] - best_chunk)
+            trailing = chunk_relevance[hit.chunk_id] - best_chunk
+            score = (dense + self.LEXICAL_WEIGHT * lexical + self.CHUNK_WEIGHT * trailing
                      + self.ANSWER_TYPE_BONUS * _answer_type_match(question, row.text))
             scored.append(ScoredSentence(hit, row, dense, lexical, score))
         scored.sort(key=lambda s: -s.score)

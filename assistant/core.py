@@ -191,7 +191,8 @@ def _content_terms(question: str, reference: Reference | None, docs: dict[str, d
     named = set()  # words that name the referenced document (its distinctive words and its titles)
     for doc_id in (reference.doc_ids if reference else ()):
         meta = docs.get(doc_id, {}).get("meta", {})
-        named |= names.stems.get(doc_id, set()) | set(tokenize(f"{meta.get('short_title', '')} {meta.get('title', '')}"))
+        titles = f"{meta.get('short_title', '')} {meta.get('title', '')}"
+        named |= names.stems.get(doc_id, set()) | set(tokenize(titles))
     numerals = {t.lower() for t in re.findall(r"\b[IVXLC]{1,7}\b|\d+", question)}
     generic = set(tokenize("HR human resources service services"))
     return {t for t in tokenize(question) if t not in _REFERENCE_WORDS | named | numerals | generic}

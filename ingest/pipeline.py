@@ -184,7 +184,8 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _chunks_of(changed: list[SourceDocument], state: IndexState, budget: int) -> Iterator[tuple[Chunk, SourceDocument]]:
+def _chunks_of(changed: list[SourceDocument], state: IndexState,
+               budget: int) -> Iterator[tuple[Chunk, SourceDocument]]:
     """Parse and chunk one document at a time, recording it in ``state``: a large corpus is never held in
     memory as chunks all at once (at 100k chunks that was hundreds of MB of peak memory)."""
     for doc in changed:

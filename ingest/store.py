@@ -85,7 +85,8 @@ def _bound_requests(client: Any, seconds: float) -> None:
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(seconds)
     else:
-        log.warning("cannot bound the Chroma client's request time (chromadb changed); a stalled server may hang requests")
+        log.warning("cannot bound the Chroma client's request time (chromadb changed); "
+                    "a stalled server may hang requests")
 
 
 def make_client(settings: Settings):

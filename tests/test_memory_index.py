@@ -13,7 +13,8 @@ import pytest
 from assistant import Assistant
 from assistant.settings import PACKAGE_ROOT
 
-QUESTIONS = [g["question"] for g in map(json.loads, (PACKAGE_ROOT / "evals" / "gold.jsonl").read_text().splitlines())][::7]
+GOLD = (PACKAGE_ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+QUESTIONS = [json.loads(line)["question"] for line in GOLD][::7]
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +45,8 @@ def test_memory_and_chroma_give_the_same_answer(assistant: Assistant, on_chroma:
 
 
 def test_document_filter_applies_to_the_memory_search(assistant: Assistant, on_chroma: Assistant):
-    question, only = "Which HR firms can get subsidies for free job introduction?", {"doc_id": "shenyang-hr-standards-2024"}
+    question = "Which HR firms can get subsidies for free job introduction?"
+    only = {"doc_id": "shenyang-hr-standards-2024"}
     answer = assistant.ask(question, filters=only)
     assert all(c.doc_id == "shenyang-hr-standards-2024" for c in answer.citations + answer.related)
     assert _comparable(answer) == _comparable(on_chroma.ask(question, filters=only))
