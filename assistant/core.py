@@ -74,7 +74,7 @@ class Assistant:
         bm25 = BM25Index.load(directory) if directory.is_dir() else None
         if bm25 is None:
             ids, texts = _all_chunk_texts(store.collection(store.chunk_collection_name(state.generation)),
-                                          settings.write_batch)
+                                          settings.read_batch)
             bm25 = BM25Index.build(ids, texts)
             try:
                 bm25.save(directory)

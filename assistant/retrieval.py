@@ -86,7 +86,7 @@ class HybridRetriever:
         """An in-memory copy for a small local index (see assistant.memory_index), else None."""
         if settings.chroma_url or self.chunks.count() + self.sentences.count() > settings.memory_index_max_vectors:
             return None
-        return MemoryIndex.load(self.chunks, self.sentences, settings.write_batch)
+        return MemoryIndex.load(self.chunks, self.sentences, settings.read_batch)
 
     def _memory_hit(self, row: int, **scores: Any) -> Hit:
         m = self.memory

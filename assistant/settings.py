@@ -38,7 +38,7 @@ class Settings:
     chunk_tokens: int = 256
     max_file_mb: float = 20.0
     embed_batch: int = 64
-    write_batch: int = 4000
+    read_batch: int = 500  # rows per Chroma read; its memory grows with the batch (4,000: +250 MB at 9k chunks)
 
     # retrieval (weights calibrated on evals/gold.jsonl; see evals/reports/latest)
     top_k: int = 5

@@ -433,7 +433,7 @@ def worker_query(ns: argparse.Namespace) -> dict[str, Any]:
     from ingest.pipeline import _all_chunk_texts
 
     t0 = time.perf_counter()
-    ids, texts = _all_chunk_texts(assistant.retriever.chunks, settings.write_batch)
+    ids, texts = _all_chunk_texts(assistant.retriever.chunks, settings.read_batch)
     BM25Index.build(ids, texts)
     rebuild_s = time.perf_counter() - t0
     return {"open_s": round(open_s, 3), "latency_ms": summary(latencies),

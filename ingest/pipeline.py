@@ -116,7 +116,7 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
         chunks_col = store.collection(store.chunk_collection_name(generation), create=True)
         sentences_col = store.collection(store.sentence_collection_name(generation), create=True)
         if previous is not None and carried:
-            _copy_documents(store, previous, carried, chunks_col, sentences_col, settings.write_batch)
+            _copy_documents(store, previous, carried, chunks_col, sentences_col, settings.read_batch)
             for doc_id in carried:
                 state.docs[doc_id] = old_docs[doc_id]
 
@@ -124,7 +124,7 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
         report.embedded = _embed_and_write(_chunks_of(changed, state, settings.chunk_tokens), total_chars, embedder,
                                            chunks_col, sentences_col, settings, progress)
 
-        all_ids, all_texts = _all_chunk_texts(chunks_col, settings.write_batch)
+        all_ids, all_texts = _all_chunk_texts(chunks_col, settings.read_batch)
         bm25 = BM25Index.build(all_ids, all_texts)
         try:
             bm25.save(store.bm25_dir(generation))
