@@ -63,7 +63,7 @@ class Assistant:
         """The same open index under changed settings, e.g. another fusion or threshold (the eval compares them)."""
         settings = self.settings.replace(**changes)
         r = self.retriever
-        retriever = HybridRetriever(self.store, self.state, r.embedder, r.bm25, settings)
+        retriever = HybridRetriever(self.store, self.state, r.embedder, r.bm25, settings, memory=r.memory)
         answerer = ExtractiveAnswerer(settings, self.answerer.df, self.answerer.n_chunks)
         return Assistant(settings, self.store, self.state, retriever, answerer)
 

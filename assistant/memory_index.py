@@ -16,15 +16,7 @@ from typing import Any
 
 import numpy as np
 
-
-def _batches(collection, include: list[str], batch: int):
-    offset = 0
-    while True:
-        got = collection.get(include=include, limit=batch, offset=offset)
-        if not got["ids"]:
-            return
-        yield got
-        offset += len(got["ids"])
+from ingest.store import read_pages
 
 
 @dataclass
@@ -36,6 +28,7 @@ class MemoryIndex:
     chunk_meta: list[dict[str, Any]]
     chunk_vectors: np.ndarray
     sentence_chunk_ids: list[str]
+    sentence_doc_ids: list[str]
     sentence_positions: list[int]
     sentence_texts: list[str]
     sentence_vectors: np.ndarray
@@ -52,27 +45,27 @@ class MemoryIndex:
             rows.sort(key=lambda i: self.sentence_positions[i])
         self.clause_texts = {str(m["clause_id"]): str(m["clause_text"]) for m in self.chunk_meta if "clause_text" in m}
         self._chunk_docs = np.array([str(m.get("doc_id", "")) for m in self.chunk_meta], dtype=object)
-        self._sentence_docs = np.array([self.chunk_meta[self.chunk_index[c]].get("doc_id", "") if c in self.chunk_index
-                                        else "" for c in self.sentence_chunk_ids], dtype=object)
+        self._sentence_docs = np.array(self.sentence_doc_ids, dtype=object)
 
     @classmethod
     def load(cls, chunks, sentences, batch: int) -> "MemoryIndex":
         """Read both collections whole (callers check their size first)."""
         ids, texts, metas, vectors = [], [], [], []
-        for got in _batches(chunks, ["documents", "metadatas", "embeddings"], batch):
+        for got in read_pages(chunks, ["documents", "metadatas", "embeddings"], batch):
             ids += got["ids"]
             texts += got["documents"]
             metas += [{k: v for k, v in m.items() if not k.startswith("_")} for m in got["metadatas"]]
             vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
-        s_chunks, s_pos, s_texts, s_vectors = [], [], [], []
-        for got in _batches(sentences, ["documents", "metadatas", "embeddings"], batch):
+        s_chunks, s_docs, s_pos, s_texts, s_vectors = [], [], [], [], []
+        for got in read_pages(sentences, ["documents", "metadatas", "embeddings"], batch):
             s_chunks += [str(m["chunk_id"]) for m in got["metadatas"]]
+            s_docs += [str(m.get("doc_id", "")) for m in got["metadatas"]]
             s_pos += [int(m["position"]) for m in got["metadatas"]]
             s_texts += got["documents"]
             s_vectors.append(np.asarray(got["embeddings"], dtype=np.float32))
         empty = np.zeros((0, 0), dtype=np.float32)
         return cls(ids, texts, metas, np.vstack(vectors) if vectors else empty,
-                   s_chunks, s_pos, s_texts, np.vstack(s_vectors) if s_vectors else empty)
+                   s_chunks, s_docs, s_pos, s_texts, np.vstack(s_vectors) if s_vectors else empty)
 
     def _top(self, vectors: np.ndarray, docs: np.ndarray, query: np.ndarray, n: int,
              allowed_docs: set[str] | None) -> list[tuple[int, float]]:

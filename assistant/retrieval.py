@@ -71,7 +71,9 @@ class HybridRetriever:
     """Dense chunk and sentence search plus BM25, fused, over one index generation."""
 
     def __init__(self, store: IndexStore, state: IndexState, embedder: Embedder, bm25: BM25Index,
-                 settings: Settings) -> None:
+                 settings: Settings, memory: MemoryIndex | None = None) -> None:
+        """``memory``: an in-memory copy already read for this generation (reused when the settings still
+        call for one, so a second retriever over the same index does not read it again)."""
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
         self.settings = settings
@@ -80,13 +82,13 @@ class HybridRetriever:
         self.chunks = store.collection(store.chunk_collection_name(state.generation))
         self.sentences = store.collection(store.sentence_collection_name(state.generation))
         self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
-        self.memory = self._memory_index(settings)
+        self.memory = self._memory_index(settings, memory)
 
-    def _memory_index(self, settings: Settings) -> MemoryIndex | None:
+    def _memory_index(self, settings: Settings, loaded: MemoryIndex | None) -> MemoryIndex | None:
         """An in-memory copy for a small local index (see assistant.memory_index), else None."""
         if settings.chroma_url or self.chunks.count() + self.sentences.count() > settings.memory_index_max_vectors:
             return None
-        return MemoryIndex.load(self.chunks, self.sentences, settings.read_batch)
+        return loaded or MemoryIndex.load(self.chunks, self.sentences, settings.read_batch)
 
     def _memory_hit(self, row: int, **scores: Any) -> Hit:
         m = self.memory
@@ -157,10 +159,9 @@ class HybridRetriever:
         t3 = time.perf_counter()
         if self.settings.fusion == "rrf":
             hits = fuse(dense, lexical, self.settings.rrf_k)[:top_k]
-            self.load_missing(hits, query_vector)
         else:
             hits = self._score_fusion(dense, lexical, sentences, query_vector)[:top_k]
-            self.complete_clause_texts(hits)
+        self.load_missing(hits, query_vector)
         t4 = time.perf_counter()
         timings.update(embed_ms=(t1 - t0) * 1e3, dense_ms=(t_sentences - t1) * 1e3,
                        sentence_ms=(t2 - t_sentences) * 1e3, bm25_ms=(t3 - t2) * 1e3, fusion_ms=(t4 - t3) * 1e3)

@@ -23,7 +23,7 @@ from ingest.clauses import parse_clauses
 from ingest.documents import LoadError, discover, load_document
 from ingest.embedding import Embedder, get_embedder
 from ingest.records import Chunk, SourceDocument
-from ingest.store import IndexState, IndexStore, IndexUnavailable, storage_errors
+from ingest.store import IndexState, IndexStore, IndexUnavailable, read_pages, storage_errors
 
 log = logging.getLogger(__name__)
 # Bump when parsing, chunking or sentence splitting changes what is stored: the next ingest re-embeds all.
@@ -203,15 +203,10 @@ def _copy_documents(store: IndexStore, previous: IndexState, doc_ids: list[str],
                               (store.sentence_collection_name(previous.generation), sentences_col)):
         old = store.collection(old_name)
         for id_batch in _batches(doc_ids, 50):
-            offset = 0
-            while True:
-                got = old.get(where={"doc_id": {"$in": list(id_batch)}}, include=["embeddings", "documents", "metadatas"],
-                              limit=batch, offset=offset)
-                if not got["ids"]:
-                    break
+            for got in read_pages(old, ["embeddings", "documents", "metadatas"], batch,
+                                  where={"doc_id": {"$in": list(id_batch)}}):
                 new_col.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
                             metadatas=got["metadatas"])
-                offset += len(got["ids"])
 
 
 def _embed_and_write(pending: Iterable[tuple[Chunk, SourceDocument]], total_chars: int, embedder: Embedder,
@@ -225,9 +220,8 @@ def _embed_and_write(pending: Iterable[tuple[Chunk, SourceDocument]], total_char
     for batch in _batches(pending, settings.embed_batch):
         chunk_vectors = embedder.embed_passages([c.embed_text for c, _ in batch])
         sentence_rows = [(c, i, s) for c, _ in batch for i, s in enumerate(c.sentences)]
-        titles = {c.chunk_id: d.meta.short_title for c, d in batch}
-        sentence_vectors = embedder.embed_passages([c.sentence_embed_text(s, titles[c.chunk_id])
-                                                    for c, _, s in sentence_rows])
+        sentence_vectors = embedder.embed_passages([c.sentence_embed_text(s, d.meta.short_title)
+                                                    for c, d in batch for s in c.sentences])
         # The SOURCE relationship makes llama-index store doc_id = our doc_id (it writes ref_doc_id there).
         nodes = [TextNode(id_=chunk.chunk_id, text=chunk.text, metadata=chunk_metadata(chunk, doc),
                           embedding=vector.tolist(),
@@ -252,13 +246,8 @@ def _all_chunk_texts(collection, batch: int) -> tuple[list[str], list[str]]:
     """Every chunk's id and embedded text, read back from the new generation for BM25."""
     ids: list[str] = []
     texts: list[str] = []
-    offset = 0
-    while True:
-        got = collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
-        if not got["ids"]:
-            break
+    for got in read_pages(collection, ["documents", "metadatas"], batch):
         for chunk_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"]):
             ids.append(chunk_id)
             texts.append(f"{meta.get('breadcrumb', '')}\n{text}")
-        offset += len(got["ids"])
     return ids, texts

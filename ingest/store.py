@@ -75,6 +75,19 @@ class IndexState:
         return cls(**{k: v for k, v in data.items() if k in cls.__dataclass_fields__})
 
 
+def read_pages(collection: Any, include: list[str], batch: int,
+               where: dict[str, Any] | None = None) -> Iterator[dict[str, Any]]:
+    """A collection's rows (optionally only those matching ``where``), ``batch`` at a time: Chroma's read
+    memory grows with the batch, so nothing reads a large collection in one call."""
+    offset = 0
+    while True:
+        got = collection.get(where=where, include=include, limit=batch, offset=offset)
+        if not got["ids"]:
+            return
+        yield got
+        offset += len(got["ids"])
+
+
 def _bound_requests(client: Any, seconds: float) -> None:
     """chromadb's HTTP client waits forever (httpx ``timeout=None``): a server that stops answering without
     closing the connection (a stalled process, a dropped network) would hang every request of the app. Bound each
