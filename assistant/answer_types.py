@@ -26,23 +26,37 @@ class DetailType:
     asks: re.Pattern[str]
     answered_by: re.Pattern[str]
     new_to_question: bool = False  # the match must use words the question does not already contain
+    proper_names: bool = False  # the match must hold two words that are not the issuing office's (_OFFICIAL)
 
     def found_in(self, evidence: str, question: str) -> bool:
-        if not self.new_to_question:
+        if not self.new_to_question and not self.proper_names:
             return bool(self.answered_by.search(evidence))
         asked = {w.lower() for w in re.findall(r"\w+", question)}
-        return any(not {w.lower() for w in re.findall(r"\w+", m.groupdict().get("names") or m.group(0))} <= asked
-                   for m in self.answered_by.finditer(evidence))
+        for m in self.answered_by.finditer(evidence):
+            words = re.findall(r"[\w&'-]+", m.groupdict().get("names") or m.group(0))
+            if self.new_to_question and {w.lower() for w in words} <= asked:
+                continue
+            if self.proper_names and sum(1 for w in words if w[0].isupper() and not _OFFICIAL.fullmatch(w)) < 2:
+                continue
+            return True
+        return False
 
 
 _MONEY_WORDS = r"(subsid\w*|fine|fines|fee|fees|wage|wages|salary|budget|revenue|allowance|price|cost|charge|penalt\w*|" \
                r"reward|grant|bonus|benefit|insurance|tax)"
+_ORGANISATIONS = r"(companies|firms|enterprises|agencies|institutions|organi[sz]ations|parks|bodies)"
+# Words of the issuing offices' own names ("Ministry of Human Resources and Social Security"): they name who
+# wrote the text, not an organisation a "which companies …" question asks for.
+_OFFICIAL = re.compile(r"Ministry|Bureau|Department|Human|Resources?|Social|Security|Services?|HR|Municipal\w*|"
+                       r"People's|Republic|China|Chinese|State|Council|Communist|Party|Central|Committee|Government|"
+                       r"National|Action|Plan|Opinions|The|A|An|In|On|By|It|This|These|Its")
 DETAIL_TYPES: tuple[DetailType, ...] = (
     DetailType(
         "amount",
         re.compile(rf"\bhow (much|large|big|high)\b|\bwhat amount\b|\bby what percentage\b|"
                    rf"\b(maximum|minimum|total|exact|specific) (\S+ ){{0,3}}{_MONEY_WORDS}\b|"
-                   rf"\b{_MONEY_WORDS} (rate|amount|level|standard)\b|金额|多少钱|罚款|工资标准|补贴标准", _I),
+                   rf"\b{_MONEY_WORDS} (rate|amount|level|standard|target|goal|figure|quota|cap|ceiling|limit)s?\b|"
+                   rf"金额|多少钱|罚款|工资标准|补贴标准", _I),
         re.compile(r"\d[\d,.]*\s*(%|percent|per cent|yuan|cny|rmb|dollars?|usd|billion|million|元|万|亿)|"
                    r"(cny|rmb|usd|\$|¥)\s*\d", _I),
     ),
@@ -54,10 +68,18 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
     ),
     DetailType(
         "contact",
-        re.compile(r"\b(phone|telephone|hotline|e-?mail|website|web site|url|address)\b|\bnumber (do|should|can) i call\b|"
-                   r"\bwhere (can|do|should) i (download|find|get|read|obtain)\b|电话|热线|网址|网站|地址", _I),
-        re.compile(r"\d{3,}[-\s]\d{3,}|\b\d{5,}\b|https?://|www\.|\S+@\S+\.\w+|\.gov\b|\.cn\b|"
-                   r"\b(Road|Street|Avenue|District)\b|路\d|号楼", _I),
+        # "address" as a noun only: "does the plan address this?" asks no address.
+        re.compile(r"\b(phone|telephone|hotline|e-?mail|website|web site|url)\b|"
+                   r"\b(the|an|its|their|street|postal|mailing|office|e-?mail|web) address(es)?\b|"
+                   r"\bnumber (do|should|can) i call\b|"
+                   r"\bcontact (person|details|information)\b|"
+                   r"\bwhere (can|do|should) (i|we|you) (download|find|get|read|obtain|check|look up|see)\b|"
+                   r"电话|热线|网址|网站|地址|联系人|联系方式|(在哪里|哪里)(可以)?(查|看|下载|公布|获取)", _I),
+        # a phone number (not a year range such as 2023-2025), a hotline, a web or e-mail address, or a street
+        # address with its number ("Belt and Road" is no address)
+        re.compile(r"\b\d{3,4}-\d{7,8}\b|\(\d{2,4}\)\s?\d{4}[-\s]?\d{4}|\b\d{3}[-\s]\d{3,4}[-\s]\d{4}\b|\b\d{5,}\b|"
+                   r"https?://|www\.|\S+@\S+\.\w+|\.gov\b|\.cn\b|"
+                   r"\b\d+\w*,?\s+(\w+\s+){0,3}(Road|Street|Avenue)\b|路\d|号楼", _I),
     ),
     DetailType(
         "document number",
@@ -87,6 +109,28 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         new_to_question=True,
     ),
     DetailType(
+        # "Which two companies …", "which firms have been named …" ask for particular organisations, which only
+        # names answer; "which firms can get a subsidy" asks for a kind of firm, which a description answers.
+        "named organisations",
+        re.compile(rf"\bwhich (\d+|two|three|four|five|six|ten|twenty|hundred)\b[^?]{{0,40}}\b{_ORGANISATIONS}\b|"
+                   rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b[^?]{{0,30}}\b((have|has) (been|already|won|received)|"
+                   rf"(already|currently) (have|has|hold))\b|"
+                   rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b[^?]{{0,30}}\b(were|was) (named|listed|selected|awarded|given)\b|"
+                   rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b (received|won|got|already)\b|哪些企业|哪几家|哪些机构|哪些公司", _I),
+        # a whole run of capitalised words (finditer starts at the run's first word) that ends in what
+        # organisations are called: "FESCO Group", "World Employment Confederation"; not "Premier Li Keqiang"
+        re.compile(r"[A-Z][\w&'-]*(?: (?:(?:of|for|and|the|in|&) )?[A-Z][\w&'-]*)*"
+                   r" (?:Group|Company|Co\.|Ltd|Corporation|Corp|Holdings|Inc|Park|Association|Federation|"
+                   r"Organi[sz]ation|Confederation|Institute|Cent(?:er|re)|Alliance|Network)\b"),
+        new_to_question=True, proper_names=True,
+    ),
+    DetailType(
+        "application materials",
+        re.compile(r"\b(paperwork|documents|materials|forms|certificates)\b[^?]{0,30}\b(submit|provide|prepare|bring|file|need)\b|"
+                   r"哪些材料|什么材料|申请材料", _I),
+        re.compile(r"\b(submit\w*|materials?|documents?|certificates?|forms?|applications?|paperwork)\b|材料", _I),
+    ),
+    DetailType(
         "names",
         re.compile(r"\b(names|titles) of\b|\bwhat (is|are|was|were)\b[^?]{0,80}\bcalled\b|叫什么|名称", _I),
         re.compile(r"[\"“][^\"”]{3,}[\"”]|(?<=[a-z,;] )([A-Z][a-z]+(?: (?:of|for|and|the|in) )?){2,}"),
@@ -109,11 +153,12 @@ def missing_detail(question: str, evidence: str) -> str | None:
 
 
 # -- quantities: "how many staff", "how much is the allowance" need a number next to the asked thing ------------
-NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big|high|old)\b|\bwhat (amount|percentage|share|proportion|number)\b|"
+NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big|high|old|long)\b|"
+                             r"\bwhat (amount|percentage|share|proportion|number|score|mark|grade)\b|"
                              r"\bat what age\b|多少|几个|几家|金额|比例", _I)
 HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"forty|fifty|hundred|thousand|million|billion|dozen)\b", _I)
-_QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high)\b|\bwhat (?:amount|percentage|share|proportion|number)\b|"
+_QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high|long)\b|\bwhat (?:amount|percentage|share|proportion|number)\b|"
                               r"\b(?:maximum|minimum|total|exact|specific)\b", _I)
 _FILLER = {"is", "are", "was", "were", "be", "does", "do", "did", "will", "would", "can", "could", "may", "might",
            "the", "a", "an", "of", "in", "for", "there", "i", "we", "you", "they", "it", "per", "on", "to"}

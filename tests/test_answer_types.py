@@ -25,6 +25,15 @@ EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies und
     ("At what age can I draw a pension?", "Men may draw it at the age of 60."),
     ("What are the opening hours of the talent market?", "It is open from 9:00 to 17:00 on weekdays."),
     ("How much is the housing allowance?", "The housing allowance is 1,500 yuan a month."),
+    ("What revenue target did the ministry set for the industry?", "Revenue should reach CNY 2 trillion by 2025."),
+    ("Who is the contact person for the pilot?", "Questions go to Ms Wang on 010-12345678."),
+    ("What is the street address of the service base?", "The base is at 18 Lize Road, Fengtai District."),
+    ("Where can we check whether an agency is licensed?", "Licences are listed on www.example.gov.cn."),
+    ("评价结果在哪里公布？", "结果在www.example.gov.cn公布。"),
+    ("Which two companies are expected to pass CNY 100 billion?", "They are FESCO Group and CIIC Holdings."),
+    ("Which HR firms have been named as demonstration agencies?", "The list includes Beijing Talent Group and others."),
+    ("Which parks already have national status?", "National status went to the Zhongguancun Talent Park in 2022."),
+    ("What paperwork do we need to submit with the application?", "Applicants submit a business licence and a form."),
 ])
 def test_detail_is_required_and_recognised(question, evidence_with):
     assert requested_details(question), question
@@ -40,6 +49,13 @@ def test_detail_is_required_and_recognised(question, evidence_with):
     ("How many staff work in the department?", "The department, founded in 2019, supervises 1,300 firms."),
     ("What are the four measures of Beijing's 6+4 supervision system called?",
      'It sets up the "6+4" supervision system of six regulations and four scenario-oriented measures.'),
+    # a year range is no phone number, "Belt and Road" no street, the issuing ministry no company the question asks for
+    ("Who is the contact person for the action plan?", "The Action Plan (2023-2025) was issued in 2023."),
+    ("What is the street address of the overseas service base?", "It serves Belt and Road countries."),
+    ("Which HR agencies have been named as specialised agencies?",
+     "The Ministry of Human Resources and Social Security stated that agencies will be cultivated."),
+    ("How long can the probation period be?", "The Action Plan (2023-2025) was issued under [2022] No. 83."),
+    ("What score must an agency reach to be rated qualified?", "The standards include an evaluation system."),
 ])
 def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
     assert not answers_type(question, evidence)
@@ -49,6 +65,8 @@ def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer
     "Which HR firms can get subsidies for free job introduction?",
     "How will MHRSS share information with other departments when supervising the HR market?",
     "What does the Beijing plan say about employee sharing?",
+    "Is my personal information protected? Does the plan address this?",  # "address" as a verb
+    "首届全国人力资源服务业发展大会在哪里举行？",  # where it was held: a city answers, no address is asked
 ])
 def test_ordinary_questions_ask_for_no_particular_detail(question):
     assert requested_details(question) == []
