@@ -116,7 +116,8 @@ class Assistant:
     def _answer(self, question: str, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
                 query_vector, started: float) -> Answer:
         pinned = self._pinned(reference, allowed, query_vector)
-        retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector)
+        retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector,
+                                            set(self.names.mentioned(text)))
         hits = _merge(pinned, retrieval.hits)[: max(top_k, len(pinned))]
         t0 = time.perf_counter()
         lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names)

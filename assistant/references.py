@@ -9,7 +9,7 @@ short title contains, so this works for any corpus without a list of names.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from ingest.analysis import STOPWORDS, tokenize
@@ -72,17 +72,23 @@ class DocumentNames:
 
     words: dict[str, set[str]]  # doc_id → its distinctive words
     stems: dict[str, set[str]]  # doc_id → their stems, as questions are compared
+    aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id → other names, casefolded
 
     @classmethod
     def of(cls, docs: dict[str, dict[str, Any]]) -> "DocumentNames":
         words = distinctive_words(docs)
-        return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()})
+        aliases = {doc_id: tuple(a.strip().casefold() for a in info.get("meta", {}).get("aliases", "").split(",")
+                                 if a.strip())
+                   for doc_id, info in docs.items()}
+        return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()}, aliases)
 
     def mentioned(self, question: str) -> list[str]:
         """Documents the question names by one of their distinctive words (compared as stems: "grant" names
-        "Grants")."""
+        "Grants") or by one of their aliases (as text: Chinese has no spaces between words)."""
         stems = set(tokenize(question))
-        return [doc_id for doc_id, ws in self.stems.items() if ws & stems]
+        folded = question.casefold()
+        return [doc_id for doc_id, ws in self.stems.items()
+                if ws & stems or any(alias in folded for alias in self.aliases.get(doc_id, ()))]
 
 
 def resolve(question: str, names: DocumentNames) -> Reference | None:

@@ -42,6 +42,7 @@ class Hit:
     dense_rank: int | None = None
     bm25_rank: int | None = None
     pinned: bool = False  # resolved from an explicit clause reference in the question
+    mentioned: bool = False  # from a document the question names
 
     @property
     def clause_id(self) -> str:
@@ -143,8 +144,9 @@ class HybridRetriever:
 
     # -- fusion -------------------------------------------------------------------
     def retrieve(self, question: str, top_k: int, allowed_docs: set[str] | None = None,
-                 query_vector: np.ndarray | None = None) -> Retrieval:
-        """The ``top_k`` chunks by the configured fusion of the dense, sentence and BM25 retrievers."""
+                 query_vector: np.ndarray | None = None, mentioned_docs: set[str] | None = None) -> Retrieval:
+        """The ``top_k`` chunks by the configured fusion of the dense, sentence and BM25 retrievers;
+        ``mentioned_docs`` (documents the question names) get ``mention_weight`` in the score fusion."""
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         if query_vector is None:
@@ -160,7 +162,7 @@ class HybridRetriever:
         if self.settings.fusion == "rrf":
             hits = fuse(dense, lexical, self.settings.rrf_k)[:top_k]
         else:
-            hits = self._score_fusion(dense, lexical, sentences, query_vector)[:top_k]
+            hits = self._score_fusion(dense, lexical, sentences, query_vector, mentioned_docs or set())[:top_k]
         self.load_missing(hits, query_vector)
         t4 = time.perf_counter()
         timings.update(embed_ms=(t1 - t0) * 1e3, dense_ms=(t_sentences - t1) * 1e3,
@@ -168,8 +170,8 @@ class HybridRetriever:
         return Retrieval(hits, query_vector, timings)
 
     def _score_fusion(self, dense: list[Hit], lexical: list[Hit], sentences: dict[str, float],
-                      query_vector: np.ndarray) -> list[Hit]:
-        """Every chunk any retriever found, scored chunk cosine + w_s·best sentence cosine + w_b·BM25."""
+                      query_vector: np.ndarray, mentioned_docs: set[str]) -> list[Hit]:
+        """Every chunk any retriever found, scored by ``relevance``."""
         merged = merge(dense, lexical)
         for chunk_id in sentences:
             merged.setdefault(chunk_id, Hit(chunk_id, "", {}))
@@ -179,6 +181,7 @@ class HybridRetriever:
         floor = min(sentences.values()) if sentences else 0.0
         for hit in hits:
             hit.sentence = sentences.get(hit.chunk_id, floor)
+            hit.mentioned = hit.meta.get("doc_id") in mentioned_docs
             hit.fused = relevance(hit, self.settings)
         return sorted((h for h in hits if h.meta), key=lambda h: -h.fused)
 
@@ -256,9 +259,10 @@ class HybridRetriever:
 
 
 def relevance(hit: Hit, settings: Settings) -> float:
-    """The score fusion: chunk cosine + w_s · best sentence cosine + w_b · BM25 (missing parts count 0)."""
+    """The score fusion: chunk cosine + w_s · best sentence cosine + w_b · BM25, plus w_m when the question names
+    the chunk's document (missing parts count 0)."""
     return ((hit.dense or 0.0) + settings.sentence_weight * (hit.sentence or 0.0)
-            + settings.bm25_weight * (hit.bm25 or 0.0))
+            + settings.bm25_weight * (hit.bm25 or 0.0) + settings.mention_weight * hit.mentioned)
 
 
 def merge(dense: list[Hit], lexical: list[Hit]) -> dict[str, Hit]:

@@ -96,7 +96,8 @@ def load_meta(path: Path, text: str) -> DocumentMeta:
     values: dict[str, str] = {}
     if sidecar.is_file():
         try:
-            values = {k: str(v) for k, v in tomllib.loads(sidecar.read_text(encoding="utf-8")).items()}
+            values = {k: ", ".join(map(str, v)) if isinstance(v, list) else str(v)
+                      for k, v in tomllib.loads(sidecar.read_text(encoding="utf-8")).items()}
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise LoadError(f"its metadata file {sidecar.name} is not valid TOML ({exc})") from exc
         unknown = set(values) - _META_FIELDS

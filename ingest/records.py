@@ -32,6 +32,9 @@ class DocumentMeta:
     doc_type: str = "policy"
     jurisdiction: str = ""
     source: str = ""
+    # Other names users call the document by, comma-separated, e.g. its Chinese short names ("北京, 行动计划"):
+    # a question that names a document in another language still points at it (assistant.references).
+    aliases: str = ""
 
     def to_dict(self) -> dict[str, str]:
         return asdict(self)

@@ -61,10 +61,21 @@ def test_unanswerable_is_declined_with_related_clauses(assistant):
     ("What does part III clause VII say?", "beijing-hr-action-plan-2023#III.VII"),
     ("beijing-hr-action-plan-2023#VIII.XXVII", "beijing-hr-action-plan-2023#VIII.XXVII"),
     ("item 3 of the market order press conference", "mhrss-hr-market-order-2024#3"),
+    ("北京行动计划 XIV", "beijing-hr-action-plan-2023#IV.XIV"),  # named by an alias from its metadata
 ])
 def test_direct_clause_references_resolve(assistant, question, clause_id):
     answer = assistant.ask(question)
     assert answer.answered and answer.citations[0].clause_id == clause_id
+
+
+def test_a_document_named_by_its_alias_is_preferred(assistant):
+    """The metadata's aliases (here Chinese names) make a question that names the document prefer its clauses."""
+    assert assistant.names.mentioned("沈阳的人力资源服务标准有什么作用？") == ["shenyang-hr-standards-2024"]
+    question = "人社部新闻发布会介绍了哪些监管措施？"
+    plain = assistant.with_settings(mention_weight=0.0).retriever.retrieve(question, 5).hits
+    named = assistant.retriever.retrieve(question, 5, mentioned_docs=set(assistant.names.mentioned(question))).hits
+    assert all(h.mentioned for h in named[:3]) and all(h.meta["doc_id"] == "mhrss-hr-market-order-2024" for h in named[:3])
+    assert [h.chunk_id for h in plain] != [h.chunk_id for h in named]
 
 
 def test_document_filter_restricts_citations(assistant):
