@@ -220,9 +220,18 @@ def stated_quantity(question: str, evidence: str) -> str | None:
     return evidence[currency.start() if currency else number.start():end]
 
 
+def unanswered_detail(question: str, evidence: str) -> str | None:
+    """The kind of detail the question asks for that the evidence does not hold ("amount", "date", "number" …),
+    or None when it holds it (or the question asks for no particular detail)."""
+    if NUMBER_QUESTION.search(question) and not HAS_NUMBER.search(evidence):
+        return "number"
+    missing = missing_detail(question, evidence)
+    if missing:
+        return missing
+    return None if quantity_is_about(question, evidence) else "number"
+
+
 def answers_type(question: str, evidence: str) -> bool:
     """The evidence holds the kind of detail the question asks for: a number about the asked thing, an amount,
     a date, a contact, a name…"""
-    if NUMBER_QUESTION.search(question) and not HAS_NUMBER.search(evidence):
-        return False
-    return missing_detail(question, evidence) is None and quantity_is_about(question, evidence)
+    return unanswered_detail(question, evidence) is None

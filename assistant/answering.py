@@ -16,13 +16,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer_types import NUMBER_QUESTION, answers_type, requested_details, stated_quantity
+from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
+                                    unanswered_detail)
 from assistant.retrieval import Hit, SentenceRow, relevance
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
-from ingest.analysis import tokenize
+from ingest.analysis import has_cjk, tokenize
 
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
+WEAK_SUPPORT, MISSING_DETAIL, OFF_THE_POINT = "weak support", "missing", "off the point"
+_REASON_TEXT = {
+    WEAK_SUPPORT: "No clause is close enough to the question.",
+    MISSING_DETAIL: "They are on the topic but do not state the {detail} asked for.",
+    OFF_THE_POINT: "They are on the topic but do not mention what the question asks about.",
+}
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 # A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
 # of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
@@ -99,11 +106,17 @@ class ExtractiveAnswerer:
         title). The decline threshold ``min_support`` applies to it; evals/reports/latest shows the trade-off."""
         return best.dense
 
+    def _shares_too_little(self, question: str, evidence: str) -> bool:
+        """The evidence holds almost none of the question's distinctive words: the embedding matched the topic
+        ("HR firms in Beijing"), not what is asked ("buying or merging"). English only: Chinese questions share
+        no words with the English texts."""
+        return not has_cjk(question) and self.lexical_overlap(set(tokenize(question)), evidence) < self.settings.min_overlap
+
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
             lookup: bool = False) -> Answer:
         """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present."""
         if not hits:
-            return Answer(question, DECLINE_TEXT, False)
+            return self._decline(question, [], [], 0.0, WEAK_SUPPORT)
         pinned = [h for h in hits if h.pinned]
         if lookup:
             return self._lookup_answer(question, pinned or hits)
@@ -111,14 +124,26 @@ class ExtractiveAnswerer:
         scored = self.score_sentences(question, query_vector, candidates,
                                       [r for r in rows if r.chunk_id in {h.chunk_id for h in candidates}])
         if not scored:
-            return self._decline(question, hits, [], 0.0)
+            return self._decline(question, hits, [], 0.0, WEAK_SUPPORT)
         best = scored[0]
         support = self.support(best)
         chosen = self._choose(scored)
-        evidence = " ".join(s.row.text for s in chosen)
-        if support < self.settings.min_support or not answers_type(question, evidence):
-            return self._decline(question, hits, scored, support)
+        reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen), _context(chosen))
+        if reason:
+            return self._decline(question, hits, scored, support, reason)
         return self._compose(question, chosen, hits, scored, support)
+
+    def _decline_reason(self, question: str, support: float, evidence: str, context: str) -> str:
+        """Why the chosen evidence does not answer the question ("" when it does); ``context`` is the evidence's
+        clause titles, which name what its sentences are about."""
+        if support < self.settings.min_support:
+            return WEAK_SUPPORT
+        detail = unanswered_detail(question, evidence)
+        if detail:
+            return f"{MISSING_DETAIL} {detail}"
+        if self._shares_too_little(question, f"{context} {evidence}"):
+            return OFF_THE_POINT
+        return ""
 
     def _choose(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence, plus close runners-up (same clause first), at most ``answer_sentences``."""
@@ -161,8 +186,13 @@ class ExtractiveAnswerer:
             parts.append(f"{hit.meta.get('label', '')}: {text} [{n}]")
         return Answer(question, "\n\n".join(parts), True, citations, [], support=1.0)
 
-    def _decline(self, question: str, hits: list[Hit], scored: list[ScoredSentence], support: float) -> Answer:
-        return Answer(question, DECLINE_TEXT, False, [], self._related(hits, scored, exclude=set()), support=support)
+    def _decline(self, question: str, hits: list[Hit], scored: list[ScoredSentence], support: float,
+                 reason: str) -> Answer:
+        """"Not answered", with the reason in words a job seeker understands and the closest clauses as related."""
+        text = DECLINE_TEXT + " " + _REASON_TEXT.get(reason, _REASON_TEXT[MISSING_DETAIL].format(
+            detail=reason.removeprefix(MISSING_DETAIL).strip()))
+        return Answer(question, text, False, [], self._related(hits, scored, exclude=set()), support=support,
+                      decline_reason=reason)
 
     def _related(self, hits: list[Hit], scored: list[ScoredSentence], exclude: set[str], limit: int = 3) -> list[Citation]:
         """Closest clauses not already cited, each with its best sentence as the quote."""
@@ -179,6 +209,11 @@ class ExtractiveAnswerer:
             if len(out) >= limit:
                 break
         return out
+
+
+def _context(sentences: list[ScoredSentence]) -> str:
+    """The clause titles of the chosen sentences: they name what the sentences are about."""
+    return " ".join(sorted({str(s.hit.meta.get("title", "")) for s in sentences}))
 
 
 def _join_quote(sentences: list[ScoredSentence]) -> str:

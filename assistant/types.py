@@ -41,6 +41,7 @@ class Answer:
     latency_ms: float = 0.0
     support: float = 0.0  # the calibrated evidence score the decline decision used
     lead: str = ""  # the direct answer put first ("Yes", "69,900"), verbatim from the first citation; else ""
+    decline_reason: str = ""  # why a declined question was declined: "weak support", "missing amount", "off the point"
     timings: dict[str, float] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -53,6 +54,7 @@ class Answer:
             "related": [c.to_dict() for c in self.related],
             "latency_ms": round(self.latency_ms, 2),
             "support": round(self.support, 4),
+            "decline_reason": self.decline_reason,
         }
 
 

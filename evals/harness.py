@@ -201,8 +201,8 @@ def diagnose(assistant, item: dict[str, Any], answer: dict[str, Any], row: dict[
             return {"reason": RETRIEVAL_MISS, "detail": f"declined; no evidence in the top {retrieved} retrieved "
                                                         f"({support_txt})"}
         why = support_txt
-        if support is not None and support >= assistant.settings.min_support:
-            why += "; so declined by the answer-type check (a number or date the chosen evidence lacks)"
+        if answer.get("decline_reason") and answer["decline_reason"] != "weak support":
+            why += f"; declined as {answer['decline_reason']}"
         return {"reason": THRESHOLD, "detail": f"declined an answerable question; {where} ({why})"}
     if not row["hit"]:
         if rank is None:
