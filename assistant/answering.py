@@ -24,12 +24,8 @@ from assistant.types import Answer, Citation
 from ingest.analysis import has_cjk, tokenize
 
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
+# Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
 WEAK_SUPPORT, MISSING_DETAIL, OFF_THE_POINT = "weak support", "missing", "off the point"
-_REASON_TEXT = {
-    WEAK_SUPPORT: "No clause is close enough to the question.",
-    MISSING_DETAIL: "They are on the topic but do not state the {detail} asked for.",
-    OFF_THE_POINT: "They are on the topic but do not mention what the question asks about.",
-}
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 # A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
 # of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
@@ -189,9 +185,7 @@ class ExtractiveAnswerer:
     def _decline(self, question: str, hits: list[Hit], scored: list[ScoredSentence], support: float,
                  reason: str) -> Answer:
         """"Not answered", with the reason in words a job seeker understands and the closest clauses as related."""
-        text = DECLINE_TEXT + " " + _REASON_TEXT.get(reason, _REASON_TEXT[MISSING_DETAIL].format(
-            detail=reason.removeprefix(MISSING_DETAIL).strip()))
-        return Answer(question, text, False, [], self._related(hits, scored, exclude=set()), support=support,
+        return Answer(question, f"{DECLINE_TEXT} {_reason_text(reason)}", False, [], self._related(hits, scored, exclude=set()), support=support,
                       decline_reason=reason)
 
     def _related(self, hits: list[Hit], scored: list[ScoredSentence], exclude: set[str], limit: int = 3) -> list[Citation]:
@@ -209,6 +203,15 @@ class ExtractiveAnswerer:
             if len(out) >= limit:
                 break
         return out
+
+
+def _reason_text(reason: str) -> str:
+    """The decline reason as one sentence for the reader."""
+    if reason == WEAK_SUPPORT:
+        return "No clause is close enough to the question."
+    if reason == OFF_THE_POINT:
+        return "They are on the topic but do not mention what the question asks about."
+    return f"They are on the topic but do not state the {reason.removeprefix(MISSING_DETAIL).strip()} asked for."
 
 
 def _context(sentences: list[ScoredSentence]) -> str:
