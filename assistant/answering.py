@@ -80,7 +80,12 @@ class ExtractiveAnswerer:
                         rows: list[SentenceRow]) -> list[ScoredSentence]:
         query_terms = set(tokenize(question))
         by_chunk = {h.chunk_id: h for h in hits}
-        chunk_relevance = {h.chunk_id: relevance(h, self.settings) for h in hits}
+        # Windows of one clause are one citation: each counts with its clause's best window, so a sentence in the
+        # first window is not penalised because the question happened to match the second window's wording.
+        clause_relevance: dict[str, float] = {}
+        for h in hits:
+            clause_relevance[h.clause_id] = max(clause_relevance.get(h.clause_id, -math.inf), relevance(h, self.settings))
+        chunk_relevance = {h.chunk_id: clause_relevance[h.clause_id] for h in hits}
         best_chunk = max(chunk_relevance.values(), default=0.0)
         scored = []
         for row in rows:

@@ -29,7 +29,7 @@ def count_tokens(text: str) -> int:
 
 def chunk_clause(clause: Clause, budget: int) -> list[Chunk]:
     """The chunks of one clause; each window's text is a verbatim slice of the clause."""
-    spans = sentence_spans(clause.text)
+    spans = _heading_apart(clause.text, sentence_spans(clause.text))
     if count_tokens(clause.text) <= budget:
         return [Chunk(clause.clause_id, clause, clause.text, 0, tuple(clause.text[a:b] for a, b in spans))]
     windows: list[list[tuple[int, int]]] = [[]]
@@ -47,6 +47,17 @@ def chunk_clause(clause: Clause, budget: int) -> list[Chunk]:
         chunks.append(Chunk(f"{clause.clause_id}/{n}", clause, text, n,
                             tuple(clause.text[a:b] for a, b in window)))
     return chunks
+
+
+def _heading_apart(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """A clause's heading line without final punctuation ("I. General Guidelines") is a sentence of its own, not
+    the start of the first sentence of the text under it: quoted, "I. General Guidelines The formulation …" reads
+    as one sentence, and its vector mixes the heading into the sentence."""
+    newline = text.find("\n")
+    if not spans or newline < 0 or newline >= spans[0][1] or text[:newline].rstrip()[-1:] in ".!?:;。！？：；":
+        return spans
+    rest = newline + 1 + (len(text[newline + 1:]) - len(text[newline + 1:].lstrip()))
+    return [(spans[0][0], len(text[:newline].rstrip())), (rest, spans[0][1])] + spans[1:]
 
 
 def _bounded(text: str, spans: list[tuple[int, int]], budget: int) -> list[tuple[int, int]]:

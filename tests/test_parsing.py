@@ -89,6 +89,13 @@ def test_long_clause_splits_into_windows_that_keep_its_id_and_label():
     assert "Clause (XXVII)" in chunks[1].embed_text
 
 
+def test_a_heading_line_without_a_full_stop_is_its_own_sentence():
+    part_one = next(c for c in parse_clauses(load(BEIJING)) if c.key == "I")
+    first = chunk_clauses([part_one], budget=256)[0]
+    assert first.sentences[0] == "I. General Guidelines"
+    assert first.sentences[1].startswith("The formulation of the Action Plan strictly adheres")
+
+
 def test_chinese_markers_are_data_driven():
     meta = DocumentMeta(doc_id="zh", title="办法", short_title="办法")
     text = "第一章 总则\n第一条 为了规范人力资源市场，制定本办法。\n第二条 本办法适用于全国。\n第二章 服务\n第三条 机构应当诚信。\n"
