@@ -18,14 +18,14 @@ import numpy as np
 
 from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
                                     unanswered_detail)
-from assistant.retrieval import Hit, SentenceRow, relevance
+from assistant.retrieval import Agreement, Hit, SentenceRow, relevance
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 from ingest.analysis import has_cjk, tokenize
 
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
-WEAK_SUPPORT, MISSING_DETAIL, OFF_THE_POINT = "weak support", "missing", "off the point"
+WEAK_SUPPORT, MISSING_DETAIL, OFF_THE_POINT, NOT_COVERED = "weak support", "missing", "off the point", "not covered"
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 # A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
 # of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
@@ -113,9 +113,21 @@ class ExtractiveAnswerer:
         no words with the English texts."""
         return not has_cjk(question) and self.lexical_overlap(set(tokenize(question)), evidence) < self.settings.min_overlap
 
+    def _not_covered(self, question: str, agreement: Agreement | None) -> bool:
+        """Dense search and BM25 found no clause in common, and the best word match holds little of the question:
+        the two retrievers disagreeing is the usual sign of a question the documents do not cover. Needs both
+        retrievers, so it applies to the product pipeline only; English only (BM25 cannot match Chinese)."""
+        if agreement is None or agreement.shared or has_cjk(question):
+            return False
+        terms = set(tokenize(question))
+        coverage = max((self.lexical_overlap(terms, f"{h.meta.get('breadcrumb', '')} {h.text}")
+                        for h in agreement.lexical), default=0.0)
+        return coverage < self.settings.min_lexical_coverage
+
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
-            lookup: bool = False) -> Answer:
-        """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present."""
+            lookup: bool = False, agreement: Agreement | None = None) -> Answer:
+        """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present.
+        ``agreement`` (what each retriever found first) lets a question both retrievers disagree on be declined."""
         if not hits:
             return self._decline(question, [], [], 0.0, WEAK_SUPPORT)
         pinned = [h for h in hits if h.pinned]
@@ -130,6 +142,8 @@ class ExtractiveAnswerer:
         support = self.support(best)
         chosen = self._choose(scored)
         reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen), _context(chosen))
+        if not reason and not pinned and self._not_covered(question, agreement):
+            reason = NOT_COVERED
         if reason:
             return self._decline(question, hits, scored, support, reason)
         return self._compose(question, chosen, hits, scored, support)
@@ -216,6 +230,8 @@ def _reason_text(reason: str) -> str:
         return "No clause is close enough to the question."
     if reason == OFF_THE_POINT:
         return "They are on the topic but do not mention what the question asks about."
+    if reason == NOT_COVERED:
+        return "Searching by meaning and by words found different clauses, and none holds most of the question's words."
     return f"They are on the topic but do not state the {reason.removeprefix(MISSING_DETAIL).strip()} asked for."
 
 

@@ -78,6 +78,31 @@ def test_a_document_named_by_its_alias_is_preferred(assistant):
     assert [h.chunk_id for h in plain] != [h.chunk_id for h in named]
 
 
+def test_declines_say_why(assistant):
+    """Each decline names its reason, in the JSON and in one plain sentence after the decline text."""
+    cases = {
+        "How much is the training subsidy for HR staff in Beijing?": "missing number",
+        "Will Beijing refund moving costs for HR firms that relocate?": "off the point",
+        # dense search and BM25 share no first clause, and no clause holds the question's words
+        "Where do I apply for a work permit as a foreigner in Beijing?": "not covered",
+    }
+    for question, reason in cases.items():
+        answer = assistant.ask(question)
+        assert not answer.answered and answer.decline_reason == reason, (question, answer.decline_reason)
+        assert answer.to_dict()["decline_reason"] == reason and answer.related and not answer.citations
+        assert answer.answer.startswith("The indexed policy documents do not answer this question;")
+
+
+def test_retriever_disagreement_needs_both_retrievers(assistant):
+    """Without the two retrievers' first results (a single-retriever system), that decline cannot apply."""
+    question = "Where do I apply for a work permit as a foreigner in Beijing?"
+    retrieval = assistant.retriever.retrieve(question, 5)
+    assert retrieval.agreement is not None and retrieval.agreement.shared == 0
+    rows = assistant.retriever.sentence_rows(retrieval.hits[:4])
+    alone = assistant.answerer.run(question, retrieval.query_vector, retrieval.hits, rows)
+    assert alone.decline_reason != "not covered"
+
+
 def test_document_filter_restricts_citations(assistant):
     answer = assistant.ask("What support is there for employment services?", filters={"doc_id": ["shenyang-hr-standards-2024"]})
     assert {c.doc_id for c in answer.citations + answer.related} == {"shenyang-hr-standards-2024"}
