@@ -4,8 +4,10 @@ From the retrieved clauses it scores every sentence against the question (the st
 sentence vector for meaning, IDF-weighted term overlap for exact words), picks the best
 few, and joins them with ``[n]`` markers that point at the clauses they were cut from.
 Whether to answer at all is a calibrated decision on the same evidence: a weak best
-sentence, or a question asking for a number or a date that the evidence does not
-contain, is declined with the closest clauses shown as related.
+sentence, a question asking for a detail (a number, a date, a name…) that the evidence
+does not contain, evidence that shares almost none of the question's words, or a
+question the two retrievers disagree on is declined, with the reason and the closest
+clauses shown as related.
 """
 
 from __future__ import annotations
