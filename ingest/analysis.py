@@ -13,6 +13,11 @@ STOPWORDS = frozenset(STOPWORDS_EN) | {
     "also", "would", "could", "may", "which", "what", "who", "whom", "how", "does", "do", "did", "can",
     "shall", "should", "must", "any", "there", "their", "its", "it's", "about", "from", "into", "under",
     "per", "much", "many", "more", "most", "other", "such", "than", "s",
+    # pronouns, auxiliaries and question words: questions are full of them ("can I get my …") and texts are not,
+    # so as rare words they would outweigh what a question is about
+    "i", "me", "my", "mine", "we", "us", "our", "ours", "you", "your", "yours", "he", "him", "his", "she", "her",
+    "hers", "them", "theirs", "itself", "when", "where", "why", "whose", "has", "have", "had", "having", "were",
+    "been", "being", "am", "get", "gets", "got", "getting",
 }
 
 

@@ -27,7 +27,7 @@ from ingest.store import IndexState, IndexStore, IndexUnavailable, read_pages, s
 
 log = logging.getLogger(__name__)
 # Bump when parsing, chunking or sentence splitting changes what is stored: the next ingest re-embeds all.
-PIPELINE_VERSION = 5
+PIPELINE_VERSION = 6
 Progress = Callable[[int, int, str], None]  # (done, total, what): characters of document text embedded so far
 
 
