@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.analysis import STOPWORDS, tokenize
+from ingest.analysis import STOPWORDS, has_cjk, tokenize
 from ingest.markers import roman_value
 
 _CLAUSE_ID = re.compile(r"\b([a-z0-9][a-z0-9_-]*#[A-Za-z0-9.~]+)(?:/\d+)?")
@@ -88,7 +88,16 @@ class DocumentNames:
         stems = set(tokenize(question))
         folded = question.casefold()
         return [doc_id for doc_id, ws in self.stems.items()
-                if ws & stems or any(alias in folded for alias in self.aliases.get(doc_id, ()))]
+                if ws & stems or any(_names(alias, folded) for alias in self.aliases.get(doc_id, ()))]
+
+
+def _names(alias: str, folded_question: str) -> bool:
+    """A Chinese alias anywhere in the question (Chinese has no spaces); any other only as whole words."""
+    if len(alias) < 2:
+        return False
+    if has_cjk(alias):
+        return alias in folded_question
+    return re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", folded_question) is not None
 
 
 def resolve(question: str, names: DocumentNames) -> Reference | None:

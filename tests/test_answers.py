@@ -78,6 +78,16 @@ def test_a_document_named_by_its_alias_is_preferred(assistant):
     assert [h.chunk_id for h in plain] != [h.chunk_id for h in named]
 
 
+def test_aliases_name_documents_as_whole_words_or_chinese_text():
+    from assistant.references import DocumentNames
+
+    names = DocumentNames.of({"a": {"meta": {"short_title": "Alpha Rules", "aliases": "北京, plan, 5"}},
+                              "b": {"meta": {"short_title": "Beta Notice"}}})
+    assert names.mentioned("北京的规定是什么？") == ["a"]
+    assert names.mentioned("What does the plan say?") == ["a"]
+    assert names.mentioned("Is planning needed for 5 firms?") == []  # not inside a word; one character is no name
+
+
 def test_declines_say_why(assistant):
     """Each decline names its reason, in the JSON and in one plain sentence after the decline text."""
     cases = {
