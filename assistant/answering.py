@@ -36,6 +36,10 @@ _PERSON = re.compile(r"\b(?:Premier|Vice-Premier|Minister|Vice-Minister|Director
                      r"(?:[A-Z][a-z-]+|director|deputy|head|chief|spokes\w+|member|minister)\b|"
                      r"\b[A-Z][a-z]+ [A-Z][a-z]+ (?:said|says|stressed|noted|added|told)\b")
 _YES_NO = re.compile(r"^(can|could|does|do|is|are|will|may|must|should|has|have|did)\b", re.IGNORECASE)
+# A sentence that continues the one before it: policy texts state a measure, then list what it includes.
+_CONTINUES = re.compile(r"^(these|this|those|such|they|their|its|it (will|aims|includes|covers|involves)|"
+                        r"in line with this|in this way|to this end|to achieve this|specifically|in particular|"
+                        r"for example|for instance|including|among them|namely)\b", re.IGNORECASE)
 _MARKER_ONLY = re.compile(r"^\(?[IVXLC\d]{1,7}[.)]\s*")
 
 
@@ -163,15 +167,25 @@ class ExtractiveAnswerer:
         return ""
 
     def _choose(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
-        """The best sentence, plus close runners-up (same clause first), at most ``answer_sentences``."""
+        """The best sentence, the sentence after it when that one continues it ("These include …"), plus close
+        runners-up (same clause first), at most ``answer_sentences``."""
         best = scored[0]
-        chosen = [best]
+        following = {(s.hit.chunk_id, s.row.position - 1): s for s in scored if _CONTINUES.match(s.row.text)}
+        chosen: list[ScoredSentence] = []
+
+        def take(s: ScoredSentence) -> None:
+            for pick in (s, following.get((s.hit.chunk_id, s.row.position))):
+                if pick is not None and len(chosen) < self.settings.answer_sentences and pick.row.text not in {
+                        c.row.text for c in chosen}:
+                    chosen.append(pick)
+
+        take(best)
         for s in scored[1:]:
             if len(chosen) >= self.settings.answer_sentences:
                 break
             margin = self.SECOND_SENTENCE_MARGIN * (1.5 if s.hit.chunk_id == best.hit.chunk_id else 1.0)
-            if s.score >= best.score - margin and s.row.text not in {c.row.text for c in chosen}:
-                chosen.append(s)
+            if s.score >= best.score - margin:
+                take(s)
         return chosen
 
     def _compose(self, question: str, chosen: list[ScoredSentence], hits: list[Hit],
