@@ -27,7 +27,7 @@ from ingest.analysis import has_cjk, tokenize
 
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
-WEAK_SUPPORT, MISSING_DETAIL, OFF_THE_POINT, NOT_COVERED = "weak support", "missing", "off the point", "not covered"
+WEAK_SUPPORT, MISSING_DETAIL, NOT_COVERED = "weak support", "missing", "not covered"
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 # A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
 # of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
@@ -113,12 +113,6 @@ class ExtractiveAnswerer:
         title). The decline threshold ``min_support`` applies to it; evals/reports/latest shows the trade-off."""
         return best.dense
 
-    def _shares_too_little(self, question: str, evidence: str) -> bool:
-        """The evidence holds almost none of the question's distinctive words: the embedding matched the topic
-        ("HR firms in Beijing"), not what is asked ("buying or merging"). English only: Chinese questions share
-        no words with the English texts."""
-        return not has_cjk(question) and self.lexical_overlap(set(tokenize(question)), evidence) < self.settings.min_overlap
-
     def _not_covered(self, question: str, agreement: Agreement | None) -> bool:
         """Dense search and BM25 found no clause in common, and the best word match holds little of the question:
         the two retrievers disagreeing is the usual sign of a question the documents do not cover. Needs both
@@ -147,24 +141,19 @@ class ExtractiveAnswerer:
         best = scored[0]
         support = self.support(best)
         chosen = self._choose(scored)
-        reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen), _context(chosen))
+        reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen))
         if not reason and not pinned and self._not_covered(question, agreement):
             reason = NOT_COVERED
         if reason:
             return self._decline(question, hits, scored, support, reason)
         return self._compose(question, chosen, hits, scored, support)
 
-    def _decline_reason(self, question: str, support: float, evidence: str, context: str) -> str:
-        """Why the chosen evidence does not answer the question ("" when it does); ``context`` is the evidence's
-        clause titles, which name what its sentences are about."""
+    def _decline_reason(self, question: str, support: float, evidence: str) -> str:
+        """Why the chosen evidence does not answer the question ("" when it does)."""
         if support < self.settings.min_support:
             return WEAK_SUPPORT
         detail = unanswered_detail(question, evidence)
-        if detail:
-            return f"{MISSING_DETAIL} {detail}"
-        if self._shares_too_little(question, f"{context} {evidence}"):
-            return OFF_THE_POINT
-        return ""
+        return f"{MISSING_DETAIL} {detail}" if detail else ""
 
     def _choose(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
         """The best sentence, the sentence after it when that one continues it ("These include …"), plus close
@@ -244,16 +233,9 @@ def _reason_text(reason: str) -> str:
     """The decline reason as one sentence for the reader."""
     if reason == WEAK_SUPPORT:
         return "No clause is close enough to the question."
-    if reason == OFF_THE_POINT:
-        return "They are on the topic but do not mention what the question asks about."
     if reason == NOT_COVERED:
         return "Searching by meaning and by words found different clauses, and none holds most of the question's words."
     return f"They are on the topic but do not state the {reason.removeprefix(MISSING_DETAIL).strip()} asked for."
-
-
-def _context(sentences: list[ScoredSentence]) -> str:
-    """The clause titles of the chosen sentences: they name what the sentences are about."""
-    return " ".join(sorted({str(s.hit.meta.get("title", "")) for s in sentences}))
 
 
 def _join_quote(sentences: list[ScoredSentence]) -> str:
