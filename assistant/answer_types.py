@@ -43,8 +43,9 @@ class DetailType:
 
 
 _MONEY_WORDS = r"(subsid\w*|fine|fines|fee|fees|wage|wages|salary|budget|revenue|allowance|price|cost|charge|penalt\w*|" \
-               r"reward|grant|bonus|benefit|insurance|tax)"
-_ORGANISATIONS = r"(companies|firms|enterprises|agencies|institutions|organi[sz]ations|parks|bodies)"
+               r"reward|grant|bonus|benefit|insurance|tax|interest)"
+_ORGANISATIONS = (r"(compan(?:y|ies)|firms?|enterprises?|agenc(?:y|ies)|institutions?|organi[sz]ations?|parks?|"
+                  r"bod(?:y|ies))")
 # Words of the issuing offices' own names ("Ministry of Human Resources and Social Security"): they name who
 # wrote the text, not an organisation a "which companies …" question asks for.
 _OFFICIAL = re.compile(r"Ministry|Bureau|Department|Human|Resources?|Social|Security|Services?|HR|Municipal\w*|"
@@ -220,12 +221,27 @@ def stated_quantity(question: str, evidence: str) -> str | None:
     return evidence[currency.start() if currency else number.start():end]
 
 
+# Particular money items. The texts speak of subsidies and rewards in general; a question about a fee, a tax, a
+# penalty or a wage is a near miss unless the evidence names that very item.
+_MONEY_ITEM = re.compile(r"\b(fees?|tax(?:es)?|penalt(?:y|ies)|wages?|salar(?:y|ies)|allowances?|interest|prices?|"
+                         r"costs?|charges?|budgets?|bonus(?:es)?|fines?|rents?|loans?|insurance)\b", _I)
+
+
+def missing_money_item(question: str, evidence: str) -> str | None:
+    """A money item the question names ("fee", "tax") that the evidence does not mention, or None."""
+    stated = set(tokenize(evidence))
+    for match in _MONEY_ITEM.finditer(question):
+        if not set(tokenize(match.group(1))) <= stated:
+            return match.group(1).lower()
+    return None
+
+
 def unanswered_detail(question: str, evidence: str) -> str | None:
-    """The kind of detail the question asks for that the evidence does not hold ("amount", "date", "number" …),
-    or None when it holds it (or the question asks for no particular detail)."""
+    """The kind of detail the question asks for that the evidence does not hold ("amount", "date", "number",
+    "fee" …), or None when it holds it (or the question asks for no particular detail)."""
     if NUMBER_QUESTION.search(question) and not HAS_NUMBER.search(evidence):
         return "number"
-    missing = missing_detail(question, evidence)
+    missing = missing_detail(question, evidence) or missing_money_item(question, evidence)
     if missing:
         return missing
     return None if quantity_is_about(question, evidence) else "number"

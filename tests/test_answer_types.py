@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.answer_types import answers_type, missing_detail, requested_details, stated_quantity
+from assistant.answer_types import (answers_type, missing_detail, missing_money_item, requested_details,
+                                    stated_quantity)
 
 EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies under the corresponding policies."
 
@@ -84,3 +85,18 @@ def test_ordinary_questions_ask_for_no_particular_detail(question):
 def test_stated_quantity_is_the_verbatim_number_next_to_the_asked_thing(question, evidence, lead):
     assert stated_quantity(question, evidence) == lead
     assert lead is None or lead in evidence
+
+
+@pytest.mark.parametrize("question, evidence, missing", [
+    ("Is there a fee to list services on the platform?", "Firms may list their services on the platform.", "fee"),
+    ("What tax breaks do agencies get?", "Agencies receive subsidies and rewards.", "tax"),
+    ("What penalty does an agency face?", "Agencies that break the rules are named publicly.", "penalty"),
+    ("What interest rate do banks charge?", "Banks extend credit to overseas branches.", "interest"),
+    ("Is there a fee to list services on the platform?", "Listing is free of charge; no fee is collected.", None),
+    ("Do accredited firms get tax breaks?", "Accredited firms enjoy preferential tax policies.", None),
+    ("Is an agency allowed to keep a worker's file?", "Agencies shall not keep workers' personal files.", None),
+])
+def test_a_named_money_item_must_be_in_the_evidence(question, evidence, missing):
+    """The texts speak of subsidies in general; a fee, a tax or a penalty is a near miss unless it is named."""
+    assert missing_money_item(question, evidence) == missing
+    assert answers_type(question, evidence) is (missing is None)
