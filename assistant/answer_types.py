@@ -159,7 +159,7 @@ NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big|high|old|long)\b|"
                              r"\bat what age\b|多少|几个|几家|金额|比例", _I)
 HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"forty|fifty|hundred|thousand|million|billion|dozen)\b", _I)
-_QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high|long)\b|\bwhat (?:amount|percentage|share|proportion|number)\b|"
+_QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high)\b|\bwhat (?:amount|percentage|share|proportion|number)\b|"
                               r"\b(?:maximum|minimum|total|exact|specific)\b", _I)
 _FILLER = {"is", "are", "was", "were", "be", "does", "do", "did", "will", "would", "can", "could", "may", "might",
            "the", "a", "an", "of", "in", "for", "there", "i", "we", "you", "they", "it", "per", "on", "to"}

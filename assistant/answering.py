@@ -5,9 +5,8 @@ sentence vector for meaning, IDF-weighted term overlap for exact words), picks t
 few, and joins them with ``[n]`` markers that point at the clauses they were cut from.
 Whether to answer at all is a calibrated decision on the same evidence: a weak best
 sentence, a question asking for a detail (a number, a date, a name…) that the evidence
-does not contain, evidence that shares almost none of the question's words, or a
-question the two retrievers disagree on is declined, with the reason and the closest
-clauses shown as related.
+does not contain, is declined, with the reason and the closest clauses shown as
+related.
 """
 
 from __future__ import annotations
@@ -20,14 +19,14 @@ import numpy as np
 
 from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
                                     unanswered_detail)
-from assistant.retrieval import Agreement, Hit, SentenceRow, relevance
+from assistant.retrieval import Hit, SentenceRow, relevance
 from assistant.settings import Settings
 from assistant.types import Answer, Citation
 from ingest.analysis import has_cjk, tokenize
 
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
-WEAK_SUPPORT, MISSING_DETAIL, NOT_COVERED = "weak support", "missing", "not covered"
+WEAK_SUPPORT, MISSING_DETAIL = "weak support", "missing"
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 # A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
 # of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
@@ -113,21 +112,9 @@ class ExtractiveAnswerer:
         title). The decline threshold ``min_support`` applies to it; evals/reports/latest shows the trade-off."""
         return best.dense
 
-    def _not_covered(self, question: str, agreement: Agreement | None) -> bool:
-        """Dense search and BM25 found no clause in common, and the best word match holds little of the question:
-        the two retrievers disagreeing is the usual sign of a question the documents do not cover. Needs both
-        retrievers, so it applies to the product pipeline only; English only (BM25 cannot match Chinese)."""
-        if agreement is None or agreement.shared or has_cjk(question):
-            return False
-        terms = set(tokenize(question))
-        coverage = max((self.lexical_overlap(terms, f"{h.meta.get('breadcrumb', '')} {h.text}")
-                        for h in agreement.lexical), default=0.0)
-        return coverage < self.settings.min_lexical_coverage
-
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
-            lookup: bool = False, agreement: Agreement | None = None) -> Answer:
-        """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present.
-        ``agreement`` (what each retriever found first) lets a question both retrievers disagree on be declined."""
+            lookup: bool = False) -> Answer:
+        """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present."""
         if not hits:
             return self._decline(question, [], [], 0.0, WEAK_SUPPORT)
         pinned = [h for h in hits if h.pinned]
@@ -142,8 +129,6 @@ class ExtractiveAnswerer:
         support = self.support(best)
         chosen = self._choose(scored)
         reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen))
-        if not reason and not pinned and self._not_covered(question, agreement):
-            reason = NOT_COVERED
         if reason:
             return self._decline(question, hits, scored, support, reason)
         return self._compose(question, chosen, hits, scored, support)
@@ -233,8 +218,6 @@ def _reason_text(reason: str) -> str:
     """The decline reason as one sentence for the reader."""
     if reason == WEAK_SUPPORT:
         return "No clause is close enough to the question."
-    if reason == NOT_COVERED:
-        return "Searching by meaning and by words found different clauses, and none holds most of the question's words."
     return f"They are on the topic but do not state the {reason.removeprefix(MISSING_DETAIL).strip()} asked for."
 
 

@@ -123,7 +123,7 @@ class Assistant:
         lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names)
         candidates = pinned or hits[: self.answerer.CANDIDATE_CHUNKS]
         rows = [] if lookup else self.retriever.sentence_rows(candidates)
-        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, agreement=retrieval.agreement)
+        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup)
         answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer.latency_ms = (time.perf_counter() - started) * 1e3

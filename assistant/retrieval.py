@@ -60,29 +60,12 @@ class SentenceRow:
 
 
 @dataclass
-class Agreement:
-    """What the two retrievers found first, for the answerer's check that they agree on something (a question
-    the documents do not cover tends to send meaning-based and word-based search to different clauses)."""
-
-    dense_ids: tuple[str, ...]  # the first DENSE_TOP chunks by cosine
-    lexical: list[Hit]  # the first LEXICAL_TOP chunks by BM25, with their text
-
-    DENSE_TOP = 5
-    LEXICAL_TOP = 3
-
-    @property
-    def shared(self) -> int:
-        return sum(h.chunk_id in self.dense_ids for h in self.lexical)
-
-
-@dataclass
 class Retrieval:
     """The ranked hits and what it took to get them."""
 
     hits: list[Hit]
     query_vector: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
-    agreement: Agreement | None = None
 
 
 class HybridRetriever:
@@ -180,12 +163,11 @@ class HybridRetriever:
             hits = fuse(dense, lexical, self.settings.rrf_k)[:top_k]
         else:
             hits = self._score_fusion(dense, lexical, sentences, query_vector, mentioned_docs or set())[:top_k]
-        agreement = Agreement(tuple(h.chunk_id for h in dense[:Agreement.DENSE_TOP]), lexical[:Agreement.LEXICAL_TOP])
-        self.load_missing(hits + agreement.lexical, query_vector)
+        self.load_missing(hits, query_vector)
         t4 = time.perf_counter()
         timings.update(embed_ms=(t1 - t0) * 1e3, dense_ms=(t_sentences - t1) * 1e3,
                        sentence_ms=(t2 - t_sentences) * 1e3, bm25_ms=(t3 - t2) * 1e3, fusion_ms=(t4 - t3) * 1e3)
-        return Retrieval(hits, query_vector, timings, agreement)
+        return Retrieval(hits, query_vector, timings)
 
     def _score_fusion(self, dense: list[Hit], lexical: list[Hit], sentences: dict[str, float],
                       query_vector: np.ndarray, mentioned_docs: set[str]) -> list[Hit]:

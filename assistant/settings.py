@@ -56,9 +56,6 @@ class Settings:
     max_question_chars: int = 2000
     answer_sentences: int = 3
     min_support: float = 0.82  # cosine of question and best sentence; calibrated on evals/gold.jsonl (report)
-    # When dense search and BM25 share none of their first clauses, the best BM25 clause must hold this share of
-    # the question's IDF-weighted words, or the question is declined as probably not covered (evals/reports).
-    min_lexical_coverage: float = 0.3
     feedback_path: Path = PACKAGE_ROOT / ".feedback" / "feedback.jsonl"
 
     # serving

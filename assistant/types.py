@@ -41,7 +41,7 @@ class Answer:
     latency_ms: float = 0.0
     support: float = 0.0  # the calibrated evidence score the decline decision used
     lead: str = ""  # the direct answer put first ("Yes", "69,900"), verbatim from the first citation; else ""
-    decline_reason: str = ""  # why a declined question was declined: "weak support", "missing amount", "not covered"
+    decline_reason: str = ""  # why a declined question was declined: "weak support" or "missing <detail>", e.g. "missing amount"
     timings: dict[str, float] = field(default_factory=dict, repr=False)
 
     def to_dict(self) -> dict[str, Any]:

@@ -55,7 +55,7 @@ def test_detail_is_required_and_recognised(question, evidence_with):
     ("What is the street address of the overseas service base?", "It serves Belt and Road countries."),
     ("Which HR agencies have been named as specialised agencies?",
      "The Ministry of Human Resources and Social Security stated that agencies will be cultivated."),
-    ("How long can the probation period be?", "The Action Plan (2023-2025) was issued under [2022] No. 83."),
+    ("How long can the probation period be?", "The Action Plan regulates probation periods."),
     ("What score must an agency reach to be rated qualified?", "The standards include an evaluation system."),
 ])
 def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
