@@ -7,6 +7,7 @@ clause's ID and label (``…#VIII.XXVII/2``), so a citation still names the clau
 from __future__ import annotations
 
 import functools
+import re
 
 from assistant import offline  # noqa: F401  (points tiktoken at its bundled BPE files)
 from ingest.records import Chunk, Clause
@@ -56,7 +57,7 @@ def _heading_apart(text: str, spans: list[tuple[int, int]]) -> list[tuple[int, i
     newline = text.find("\n")
     if not spans or newline < 0 or newline >= spans[0][1] or text[:newline].rstrip()[-1:] in ".!?:;。！？：；":
         return spans
-    rest = newline + 1 + (len(text[newline + 1:]) - len(text[newline + 1:].lstrip()))
+    rest = re.compile(r"\S").search(text, newline).start()  # the first character of the line after the heading
     return [(spans[0][0], len(text[:newline].rstrip())), (rest, spans[0][1])] + spans[1:]
 
 
