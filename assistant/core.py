@@ -108,16 +108,17 @@ class Assistant:
             allowed = self._allowed_docs(filters)
         except ValueError as exc:
             raise QuestionError(str(exc)) from exc
-        reference = resolve(text, self.names)
+        mentioned = self.names.mentioned(text)
+        reference = resolve(text, self.names, mentioned)
         query_vector = self.retriever.embedder.embed_query(text)
         with storage_errors("search", self.store.location):
-            return self._answer(question, text, top_k, allowed, reference, query_vector, started)
+            return self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned))
 
     def _answer(self, question: str, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
-                query_vector, started: float) -> Answer:
+                query_vector, started: float, mentioned: set[str]) -> Answer:
         pinned = self._pinned(reference, allowed, query_vector)
         retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector,
-                                            set(self.names.mentioned(text)))
+                                            mentioned)
         hits = _merge(pinned, retrieval.hits)[: max(top_k, len(pinned))]
         t0 = time.perf_counter()
         lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names)

@@ -100,8 +100,9 @@ def _names(alias: str, folded_question: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", folded_question) is not None
 
 
-def resolve(question: str, names: DocumentNames) -> Reference | None:
-    """The clause the question points at explicitly, or None."""
+def resolve(question: str, names: DocumentNames, mentioned: list[str] | None = None) -> Reference | None:
+    """The clause the question points at explicitly, or None. ``mentioned``: ``names.mentioned(question)`` when
+    the caller has it already."""
     match = _CLAUSE_ID.search(question)
     if match and match.group(1).split("#", 1)[0] in names.words:
         return Reference(doc_ids=(match.group(1).split("#", 1)[0],), clause_id=match.group(1))
@@ -109,7 +110,7 @@ def resolve(question: str, names: DocumentNames) -> Reference | None:
     numbered = list(_KEYWORD_NUMBER.finditer(question))
     part = next((m.group("num").upper() for m in numbered if m.group("kw").lower() == "part"), "")
     leaf = [m for m in numbered if m.group("kw").lower() != "part"]
-    doc_ids = tuple(names.mentioned(question))
+    doc_ids = tuple(names.mentioned(question) if mentioned is None else mentioned)
     if leaf:
         m = leaf[0]
         return _checked(Reference(doc_ids, _number(m.group("num")), _KIND_BY_KEYWORD[m.group("kw").lower()], part))
