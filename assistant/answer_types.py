@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from ingest.analysis import has_cjk, tokenize
+from ingest.sentences import split_sentences
 
 _I = re.IGNORECASE
 _MONTHS = r"January|February|March|April|May|June|July|August|September|October|November|December"
@@ -27,8 +28,11 @@ class DetailType:
     answered_by: re.Pattern[str]
     new_to_question: bool = False  # the match must use words the question does not already contain
     proper_names: bool = False  # the match must hold two words that are not the issuing office's (_OFFICIAL)
+    not_in_sentences: re.Pattern[str] | None = None  # sentences matching this cannot answer (targets, not counts)
 
     def found_in(self, evidence: str, question: str) -> bool:
+        if self.not_in_sentences is not None:
+            evidence = " ".join(s for s in split_sentences(evidence) if not self.not_in_sentences.search(s))
         if not self.new_to_question and not self.proper_names:
             return bool(self.answered_by.search(evidence))
         asked = {w.lower() for w in re.findall(r"\w+", question)}
@@ -57,6 +61,8 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         re.compile(rf"\bhow (much|large|big|high)\b|\bwhat amount\b|\bby what percentage\b|"
                    rf"\b(maximum|minimum|total|exact|specific) (\S+ ){{0,3}}{_MONEY_WORDS}\b|"
                    rf"\b{_MONEY_WORDS} (rate|amount|level|standard|target|goal|figure|quota|cap|ceiling|limit)s?\b|"
+                   # "what's the most a firm can get": the largest sum, whatever it is called
+                   rf"\bthe (most|maximum|highest|largest)\b[^?]{{0,60}}\b(get|receive|claim|earn|be paid|be awarded)\b|"
                    rf"金额|多少钱|罚款|工资标准|补贴标准", _I),
         re.compile(r"\d[\d,.]*\s*(%|percent|per cent|yuan|cny|rmb|dollars?|usd|billion|million|元|万|亿)|"
                    r"(cny|rmb|usd|\$|¥)\s*\d", _I),
@@ -117,7 +123,12 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b[^?]{{0,30}}\b((have|has) (been|already|won|received)|"
                    rf"(already|currently) (have|has|hold))\b|"
                    rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b[^?]{{0,30}}\b(were|was) (named|listed|selected|awarded|given)\b|"
-                   rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b (received|won|got|already)\b|哪些企业|哪几家|哪些机构|哪些公司", _I),
+                   rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b (received|won|got|already)\b|"
+                   rf"\bwhich\b[^?]{{0,40}}\b{_ORGANISATIONS}\b[^?]{{0,20}}\bdid\b[^?]{{0,30}}\b(name|list|single out|cite|"
+                   rf"punish|penali[sz]e|investigate|award|recogni[sz]e)\b|"
+                   # a request to list them: "can you list the agencies …", "name the firms …" (not "the list of …")
+                   rf"(^|[.!?]\s+|\b(can|could|would|will|please) (you |u )?)(list|name)\b[^?]{{0,30}}\b{_ORGANISATIONS}\b|"
+                   rf"哪些企业|哪几家|哪些机构|哪些公司", _I),
         # a whole run of capitalised words (finditer starts at the run's first word) that ends in what
         # organisations are called: "FESCO Group", "World Employment Confederation"; not "Premier Li Keqiang"
         re.compile(r"[A-Z][\w&'-]*(?: (?:(?:of|for|and|the|in|&) )?[A-Z][\w&'-]*)*"
@@ -132,8 +143,33 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         re.compile(r"\b(submit\w*|materials?|documents?|certificates?|forms?|applications?|paperwork)\b|材料", _I),
     ),
     DetailType(
+        # "How many parks does Beijing have right now?" asks for a count of today; a plan's target ("by 2025 …
+        # five to ten parks", "aims to nurture 20 firms") is not one.
+        "current figure",
+        re.compile(r"\b(how (many|much)|what (number|amount|percentage|share))\b[^?]*"
+                   r"\b(now|currently|at the moment|right now|at present|to date|so far|already|today|these days)\b|"
+                   r"(目前|现在|现有|已经)[^?？]*(多少|几)|(多少|几)[^?？]*(目前|现在|已经)", _I),
+        re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", _I),
+        not_in_sentences=re.compile(r"\b(will|shall|aims?|aiming|strives?|striving|targets?|goals?|plans? to|"
+                                    r"expected to|by (the (end of |year )?)?20\d\d)\b|力争|到20\d\d年", _I),
+    ),
+    DetailType(
+        "frequency",
+        re.compile(r"\bhow (often|frequently)\b|\bhow many times (a|per|each|every)\b|(多久|多长时间)[^?？]{0,6}一次|频率|每隔多久|几年一次", _I),
+        re.compile(r"\b(annual(ly)?|yearly|quarterly|monthly|weekly|daily|biennial(ly)?|once|twice|every (year|month|quarter|"
+                   r"week|day|\w+ (years|months|weeks))|\w+ times (a|per|each)|per (year|month|quarter|week))\b|每年|每月|每季|每周", _I),
+    ),
+    DetailType(
+        "conditions",
+        re.compile(r"\bwhat (are the |is the )?(conditions|criteria|requirements|qualifications|thresholds?)\b|"
+                   r"\b(eligibility|entry) (criteria|conditions|requirements|rules)\b|需要满足什么条件|什么条件|哪些条件|申请条件|资格条件", _I),
+        re.compile(r"\b(conditions?|criteria|requirements?|must|at least|no (less|fewer) than|"
+                   r"not (less|fewer) than|minimum|only if|provided that)\b|条件", _I),
+    ),
+    DetailType(
         "names",
-        re.compile(r"\b(names|titles) of\b|\bwhat (is|are|was|were)\b[^?]{0,80}\bcalled\b|叫什么|名称", _I),
+        re.compile(r"\b(names|titles) of\b|\bwhat (is|are|was|were)\b[^?]{0,80}\bcalled\b|\b(theme|slogan|motto)\b|"
+                   r"叫什么|名称|主题", _I),
         re.compile(r"[\"“][^\"”]{3,}[\"”]|(?<=[a-z,;] )([A-Z][a-z]+(?: (?:of|for|and|the|in) )?){2,}"),
         new_to_question=True,  # "the "6+4" system" does not name the four measures a question about "6+4" asks for
     ),

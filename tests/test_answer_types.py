@@ -35,6 +35,15 @@ EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies und
     ("Which HR firms have been named as demonstration agencies?", "The list includes Beijing Talent Group and others."),
     ("Which parks already have national status?", "National status went to the Zhongguancun Talent Park in 2022."),
     ("What paperwork do we need to submit with the application?", "Applicants submit a business licence and a form."),
+    ("What's the most a search firm can get as a reward?", "The reward is up to CNY 200,000 per placement."),
+    ("Can you list the agencies that offer free placement?", "They are the Haidian Talent Center and FESCO Group."),
+    ("Which firms did the ministry name in its case studies?", "The cases involved Jiaxin Labour Company and others."),
+    ("How many parks does Beijing have right now?", "Beijing has 12 HR service industrial parks."),
+    ("How often does the contact mechanism meet?", "The mechanism meets twice a year."),
+    ("多久开展一次评估？", "评估每年开展一次。"),
+    ("What are the eligibility criteria for the park subsidy?", "Parks must have at least 20 resident firms."),
+    ("申请试点需要满足什么条件？", "申请单位应当符合以下条件。"),
+    ("What was the theme of the 2021 conference?", 'It was held under the theme "Gathering Talent for Development".'),
 ])
 def test_detail_is_required_and_recognised(question, evidence_with):
     assert requested_details(question), question
@@ -57,6 +66,10 @@ def test_detail_is_required_and_recognised(question, evidence_with):
      "The Ministry of Human Resources and Social Security stated that agencies will be cultivated."),
     ("How long can the probation period be?", "The Action Plan regulates probation periods."),
     ("What score must an agency reach to be rated qualified?", "The standards include an evaluation system."),
+    # a plan's target is no count of today
+    ("How many HR service industrial parks does Beijing have at the moment?",
+     "By 2025, the Action Plan aims to establish five to ten national and municipal-level HR service industrial parks."),
+    ("目前北京有多少家人力资源服务企业？", "The plan strives to nurture approximately 20 HR service enterprises."),
 ])
 def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
     assert not answers_type(question, evidence)
@@ -68,6 +81,9 @@ def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer
     "What does the Beijing plan say about employee sharing?",
     "Is my personal information protected? Does the plan address this?",  # "address" as a verb
     "首届全国人力资源服务业发展大会在哪里举行？",  # where it was held: a city answers, no address is asked
+    "Does the Beijing plan have a list of major HR enterprises?",  # "list" as a noun asks for no names
+    "What are the most common problems agencies face?",  # "the most" without a sum to get
+    "Have HR agencies already been serving manufacturers?",  # "already" without a count
 ])
 def test_ordinary_questions_ask_for_no_particular_detail(question):
     assert requested_details(question) == []
