@@ -143,11 +143,15 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         re.compile(r"\b(submit\w*|materials?|documents?|certificates?|forms?|applications?|paperwork)\b|材料", _I),
     ),
     DetailType(
-        # "How many parks does Beijing have right now?" asks for a count of today; a plan's target ("by 2025 …
-        # five to ten parks", "aims to nurture 20 firms") is not one.
-        "current figure",
-        re.compile(r"\b(how (many|much)|what (number|amount|percentage|share))\b[^?]*"
-                   r"\b(now|currently|at the moment|right now|at present|to date|so far|already|today|these days)\b|"
+        # "How many parks does Beijing have right now?" or "what was the revenue in 2023?" asks for an actual
+        # figure; a plan's target ("by 2025 … five to ten parks", "aims to nurture 20 firms") is not one. A question
+        # about the target itself ("what revenue target …", "how many parks will …") is not asking this.
+        "actual figure",
+        re.compile(r"^(?!.*\b(targets?|goals?|aims?|plans?|planned|will|expected|intends?)\b)"
+                   r".*(\bwhat (was|were) the (total|number|amount|revenue|value|size|share)\b|"
+                   r"\b(how (many|much)|what (number|amount|percentage|share))\b[^?]*"
+                   r"\b(now|currently|at the moment|right now|at present|to date|so far|already|today|these days|"
+                   r"was|were|did|had|last year)\b)|"
                    r"(目前|现在|现有|已经)[^?？]*(多少|几)|(多少|几)[^?？]*(目前|现在|已经)", _I),
         re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", _I),
         not_in_sentences=re.compile(r"\b(will|shall|aims?|aiming|strives?|striving|targets?|goals?|plans? to|"

@@ -59,7 +59,7 @@ class ExtractiveAnswerer:
     # Weights of the sentence score: its own cosine, its share of the question's rare words, and how far
     # its chunk's relevance (retrieval.relevance) trails the best chunk's, so the best-ranked clause leads.
     LEXICAL_WEIGHT = 0.2
-    CHUNK_WEIGHT = 2.0
+    CHUNK_WEIGHT = 1.5
     ANSWER_TYPE_BONUS = 0.05
     SECOND_SENTENCE_MARGIN = 0.09
     CANDIDATE_CHUNKS = 4
