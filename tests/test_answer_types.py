@@ -73,6 +73,8 @@ def test_detail_is_required_and_recognised(question, evidence_with):
     ("What was the total revenue of the HR service industry in 2023?",
      "The plan aims to foster two enterprises with an annual operating revenue of CNY 100 billion each by 2025."),
 ])
+def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
+    assert not answers_type(question, evidence)
 
 
 @pytest.mark.parametrize("question, evidence", [
@@ -82,8 +84,6 @@ def test_detail_is_required_and_recognised(question, evidence_with):
 ])
 def test_targets_answer_questions_about_targets_and_facts_answer_questions_about_facts(question, evidence):
     assert answers_type(question, evidence)
-def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
-    assert not answers_type(question, evidence)
 
 
 @pytest.mark.parametrize("question", [
