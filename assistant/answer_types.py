@@ -70,7 +70,7 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
     DetailType(
         "date",
         re.compile(r"^\s*(by |until |since )?when\b|\b(what|which) (is the |are the )?(date|dates|day|year|month)\b|"
-                   r"\bdeadline\b|\bby what (date|time|year)\b|什么时候|何时|哪一?年|日期|截止", _I),
+                   r"\bdeadline\b|\bby what (date|time|year)\b|什么时候|何时|哪一?年|几月|几号|哪一?天|日期|截止", _I),
         re.compile(rf"\b(1[89]|20)\d\d\b|(?-i:\b({_MONTHS})\b)|\d+\s*(年|月|日)", _I),  # "may" is not May
     ),
     DetailType(
@@ -90,8 +90,11 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
     ),
     DetailType(
         "document number",
-        re.compile(r"\b(document|file|circular|notice) number\b|\bnumbered\b|文号", _I),
-        re.compile(r"\[\s*(19|20)\d\d\s*\]\s*No\.?\s*\d+|\bNo\.\s*\d+|〔(19|20)\d\d〕\d+号", _I),
+        re.compile(r"\b(document|file|circular|notice|standard|regulation|reference|serial) numbers?\b|\bnumbered\b|"
+                   r"文号|标准号|编号", _I),
+        # "[2022] No. 83", "No. 12", "〔2022〕83号", or a standard's code ("GB/T 33527-2017", "DB2101/T 0001-2024")
+        re.compile(r"\[\s*(19|20)\d\d\s*\]\s*No\.?\s*\d+|\bNo\.\s*\d+|〔(19|20)\d\d〕\d+号|"
+                   r"\b(GB|DB|JB|HB)\s?\d*(/T)?\s?\d+(\.\d+)?-(19|20)\d\d\b"),
     ),
     DetailType(
         "age",
@@ -107,12 +110,12 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
     DetailType(
         # Cities and banks are named: "which cities" is answered by names, not by "pilot cities".
         "named places or institutions",
-        re.compile(r"\b(which|what) (cities|city|banks?|provinces|province|universities|university)\b|"
-                   r"哪些城市|哪个城市|哪些银行|哪家银行|哪些省", _I),
+        re.compile(r"\b(which|what) (cities|city|banks?|provinces|province|universities|university|districts?|counties|"
+                   r"county|regions|countries)\b|哪些城市|哪个城市|哪些银行|哪家银行|哪些省|哪些区|哪几个区", _I),
         # a list of names after a lowercase word ("in Wuhan, Hefei and Xi'an", not "Human Resources and Social
         # Security"), or a name ending in the entity noun ("Bank of China", "Hefei City")
         re.compile(r"\b[a-z]+ (?P<names>[A-Z][a-z]+(?:, [A-Z][a-z]+)*,? (?:and|or) [A-Z][a-z]+)\b(?! [A-Z])|"
-                   r"\b[A-Z][\w-]+ (?:Bank|City|Province|University|Municipality)\b|\bBank of [A-Z]\w+"),
+                   r"\b[A-Z][\w-]+ (?:Bank|City|Province|University|Municipality|District|County)\b|\bBank of [A-Z]\w+"),
         new_to_question=True,
     ),
     DetailType(
@@ -137,6 +140,18 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         new_to_question=True, proper_names=True,
     ),
     DetailType(
+        # "Which ministry chairs …", "which office do I complain to": the office's name answers, not "the competent
+        # departments"
+        "named office",
+        re.compile(r"\bwhich (\w+ ){0,2}(ministry|ministries|department|departments|office|offices|bureau|bureaus|"
+                   r"commission|authority|authorities)\b|哪个部门|哪个部委|哪个机关|哪个单位", _I),
+        # the whole name, capitalised words before and after the office noun: "MHRSS Department of Human Resources
+        # Flow Management", "Beijing Municipal Bureau"
+        re.compile(r"\b(?:[A-Z][\w-]+ )*(?:Ministry|Commission|Administration|Bureau|Department|Office)\b"
+                   r"(?: of (?:the )?[A-Z][\w-]+(?: (?:and |of )?[A-Z][\w-]+)*)?"),
+        new_to_question=True,
+    ),
+    DetailType(
         "application materials",
         re.compile(r"\b(paperwork|documents|materials|forms|certificates)\b[^?]{0,30}\b(submit|provide|prepare|bring|file|need)\b|"
                    r"哪些材料|什么材料|申请材料", _I),
@@ -159,7 +174,7 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
     ),
     DetailType(
         "frequency",
-        re.compile(r"\bhow (often|frequently)\b|\bhow many times (a|per|each|every)\b|(多久|多长时间)[^?？]{0,6}一次|频率|每隔多久|几年一次", _I),
+        re.compile(r"\bhow (often|frequently)\b|\bhow many times (a|per|each|every)\b|(多久|多长时间)[^?？]{0,12}一次|频率|每隔多久|几年一次", _I),
         re.compile(r"\b(annual(ly)?|yearly|quarterly|monthly|weekly|daily|biennial(ly)?|once|twice|every (year|month|quarter|"
                    r"week|day|\w+ (years|months|weeks))|\w+ times (a|per|each)|per (year|month|quarter|week))\b|每年|每月|每季|每周", _I),
     ),

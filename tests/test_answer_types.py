@@ -44,6 +44,13 @@ EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies und
     ("What are the eligibility criteria for the park subsidy?", "Parks must have at least 20 resident firms."),
     ("申请试点需要满足什么条件？", "申请单位应当符合以下条件。"),
     ("What was the theme of the 2021 conference?", 'It was held under the theme "Gathering Talent for Development".'),
+    ("年度报告每年几月几号之前公示？", "Annual reports are published before 30 June 2025."),
+    ("沈阳多长时间要按新标准评价一次？", "机构每年评价一次。"),
+    ("What are the official standard numbers of the Shenyang standards?", "They include DB2101/T 0001-2024."),
+    ("Which districts count as ecological conservation areas?", "They are Mentougou District and Huairou District."),
+    ("Which ministry chairs the joint meeting?", "The Ministry of Commerce chairs the joint meeting."),
+    ("Which MHRSS department does Sun Xiaoli work in?",
+     "Sun Xiaoli, of the MHRSS Department of Human Resources Flow Management, spoke."),
 ])
 def test_detail_is_required_and_recognised(question, evidence_with):
     assert requested_details(question), question
