@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 
 DEFAULT_GOLD = PACKAGE_ROOT / "evals" / "gold.jsonl"
 # Held-out sets already used for development (evals/GOLD.md): the quality gate runs them with the gold set.
-DEVELOPMENT_SETS = (PACKAGE_ROOT / "evals" / "heldout.jsonl", PACKAGE_ROOT / "evals" / "heldout2.jsonl")
+# Held-out sets already run blind and then used for development (evals/GOLD.md records each one's status).
+DEVELOPMENT_SETS = tuple(PACKAGE_ROOT / "evals" / f"heldout{n}.jsonl" for n in ("", "2", "3", "4", "5"))
 SHARED_EXAMPLES = PACKAGE_ROOT.parent / "shared" / "evals" / "examples.jsonl"
 BASELINE_PATH = PACKAGE_ROOT / "evals" / "baseline.json"
 GATE_TOLERANCE = 0.03
