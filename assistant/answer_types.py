@@ -55,6 +55,9 @@ _ORGANISATIONS = (r"(compan(?:y|ies)|firms?|enterprises?|agenc(?:y|ies)|institut
 _OFFICIAL = re.compile(r"Ministry|Bureau|Department|Human|Resources?|Social|Security|Services?|HR|Municipal\w*|"
                        r"People's|Republic|China|Chinese|State|Council|Communist|Party|Central|Committee|Government|"
                        r"National|Action|Plan|Opinions|The|A|An|In|On|By|It|This|These|Its")
+# a number in digits or words
+HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
+                        r"forty|fifty|hundred|thousand|million|billion|dozen)\b", _I)
 DETAIL_TYPES: tuple[DetailType, ...] = (
     DetailType(
         "amount",
@@ -168,7 +171,7 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    r"\b(now|currently|at the moment|right now|at present|to date|so far|already|today|these days|"
                    r"was|were|did|had|last year)\b)|"
                    r"(目前|现在|现有|已经)[^?？]*(多少|几)|(多少|几)[^?？]*(目前|现在|已经)", _I),
-        re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|hundred|thousand|million|billion)\b", _I),
+        HAS_NUMBER,
         not_in_sentences=re.compile(r"\b(will|shall|aims?|aiming|strives?|striving|targets?|goals?|plans? to|"
                                     r"expected to|by (the (end of |year )?)?20\d\d)\b|力争|到20\d\d年", _I),
     ),
@@ -212,8 +215,6 @@ def missing_detail(question: str, evidence: str) -> str | None:
 NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big|high|old|long)\b|"
                              r"\bwhat (amount|percentage|share|proportion|number|score|mark|grade)\b|"
                              r"\bat what age\b|多少|几个|几家|金额|比例", _I)
-HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
-                        r"forty|fifty|hundred|thousand|million|billion|dozen)\b", _I)
 _QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high)\b|\bwhat (?:amount|percentage|share|proportion|number)\b|"
                               r"\b(?:maximum|minimum|total|exact|specific)\b", _I)
 _FILLER = {"is", "are", "was", "were", "be", "does", "do", "did", "will", "would", "can", "could", "may", "might",
