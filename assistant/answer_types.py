@@ -219,7 +219,6 @@ _QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high)\b|\bwhat (?:a
                               r"\b(?:maximum|minimum|total|exact|specific)\b", _I)
 _FILLER = {"is", "are", "was", "were", "be", "does", "do", "did", "will", "would", "can", "could", "may", "might",
            "the", "a", "an", "of", "in", "for", "there", "i", "we", "you", "they", "it", "per", "on", "to"}
-_NUMBER_WORD = re.compile(HAS_NUMBER.pattern + r"|\d", _I)
 NEAR_WORDS = 6  # how far (in words) a number may stand from the asked thing
 
 
@@ -239,7 +238,7 @@ def quantity_is_about(question: str, evidence: str) -> bool:
     if not asked:
         return True
     words = re.findall(r"[\w][\w,.%'-]*", evidence)
-    numbers = [i for i, w in enumerate(words) if _NUMBER_WORD.fullmatch(w.rstrip(".,")) or w[0].isdigit()]
+    numbers = [i for i, w in enumerate(words) if HAS_NUMBER.fullmatch(w.rstrip(".,")) or w[0].isdigit()]
     if not numbers:
         return False
     about = [i for i, w in enumerate(words) if set(tokenize(w)) & asked]
