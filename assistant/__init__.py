@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from assistant import offline  # noqa: F401  (must run before chromadb, tiktoken or gradio load)
+from common import offline  # noqa: F401  (must run before chromadb, tiktoken or gradio load)
 
 if TYPE_CHECKING:
     from assistant.core import Assistant

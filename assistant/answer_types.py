@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ingest.analysis import has_cjk, tokenize
+from common.analysis import has_cjk, tokenize
 from ingest.sentences import split_sentences
 
 _I = re.IGNORECASE

@@ -20,9 +20,9 @@ import numpy as np
 from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
                                     unanswered_detail)
 from assistant.retrieval import Hit, SentenceRow, relevance
-from assistant.settings import Settings
+from common.settings import Settings
 from assistant.types import Answer, Citation
-from ingest.analysis import has_cjk, tokenize
+from common.analysis import has_cjk, tokenize
 
 DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".

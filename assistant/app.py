@@ -21,12 +21,12 @@ import threading
 from contextlib import nullcontext
 from typing import Any
 
-from assistant import offline  # noqa: F401  (before gradio: no analytics, no hub look-ups)
+from common import offline  # noqa: F401  (before gradio: no analytics, no hub look-ups)
 
 import gradio as gr
 
 from assistant.feedback import FeedbackLog
-from assistant.settings import Settings
+from common.settings import Settings
 from assistant.types import QuestionError
 from ingest.embedding import EmbedderError
 from ingest.store import IndexUnavailable, storage_errors

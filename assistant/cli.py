@@ -12,8 +12,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from assistant import offline  # noqa: F401
-from assistant.settings import Settings, SettingsError
+from common import offline  # noqa: F401
+from common.settings import Settings, SettingsError
 
 log = logging.getLogger("policy_assistant")
 EXIT_USER_ERROR = 2

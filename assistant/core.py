@@ -13,9 +13,9 @@ from assistant.answering import ExtractiveAnswerer, citation_from_hit
 from assistant.filters import Filters
 from assistant.references import DocumentNames, Reference, resolve
 from assistant.retrieval import HybridRetriever, Hit
-from assistant.settings import Settings
+from common.settings import Settings
 from assistant.types import Answer, Citation, QuestionError
-from ingest.analysis import tokenize
+from common.analysis import tokenize
 from ingest.bm25_index import BM25Index
 from ingest.embedding import EmbedderError, get_embedder
 from ingest.pipeline import _all_chunk_texts

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from ingest.analysis import STOPWORDS, has_cjk, tokenize
+from common.analysis import STOPWORDS, has_cjk, tokenize
 from ingest.markers import roman_value
 
 _CLAUSE_ID = re.compile(r"\b([a-z0-9][a-z0-9_-]*#[A-Za-z0-9.~]+)(?:/\d+)?")

@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.memory_index import MemoryIndex
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.bm25_index import BM25Index
 from ingest.embedding import Embedder
 from ingest.store import IndexState, IndexStore

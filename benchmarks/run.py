@@ -44,8 +44,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from assistant import offline  # noqa: F401  (before chromadb, tiktoken, gradio)
-from assistant.settings import PACKAGE_ROOT, Settings
+from common import offline  # noqa: F401  (before chromadb, tiktoken, gradio)
+from common.settings import PACKAGE_ROOT, Settings
 
 BENCH_DIR = Path(__file__).resolve().parent
 CACHE_DIR = BENCH_DIR / ".cache"  # git-ignored: synthetic corpora and per-run indexes
@@ -617,7 +617,7 @@ KEPT_RECORD = "bench-ingest.json"
 
 _FLOOR_SCRIPT = """
 import json, sys, time
-from assistant import offline
+from common import offline
 from ingest.embedding import get_embedder
 embedder = get_embedder(sys.argv[1])
 questions = json.loads(sys.stdin.read())

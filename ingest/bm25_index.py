@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ingest.analysis import tokenize
+from common.analysis import tokenize
 
 log = logging.getLogger(__name__)
 

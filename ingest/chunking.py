@@ -9,7 +9,7 @@ from __future__ import annotations
 import functools
 import re
 
-from assistant import offline  # noqa: F401  (points tiktoken at its bundled BPE files)
+from common import offline  # noqa: F401  (points tiktoken at its bundled BPE files)
 from ingest.records import Chunk, Clause
 from ingest.sentences import sentence_spans
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.bm25_index import BM25Index
 from ingest.chunking import chunk_clauses
 from ingest.clauses import parse_clauses

@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from assistant import offline  # noqa: F401
-from assistant.settings import Settings
+from common import offline  # noqa: F401
+from common.settings import Settings
 
 log = logging.getLogger(__name__)
 

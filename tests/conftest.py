@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import offline  # noqa: F401
-from assistant.settings import Settings
+from common import offline  # noqa: F401
+from common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"

@@ -24,7 +24,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from assistant import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
+from common import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
 from tests.helpers import Server, clean_env, start_app, stop_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -26,7 +26,7 @@ from fpdf import FPDF
 
 from assistant import Assistant
 from assistant.cli import main as cli_main
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.clauses import parse_clauses
 from ingest.pipeline import run_ingest
 from ingest.records import DocumentMeta, SourceDocument
@@ -348,7 +348,7 @@ WORDS = ["leave", "salary", "overtime", "holiday", "bonus", "training", "contrac
 _LARGE_INGEST = r"""
 import json, sys, time
 from pathlib import Path
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
 import chromadb, llama_index.core, llama_index.vector_stores.chroma  # imports are not what is timed

@@ -25,7 +25,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.bm25_index import BM25Index
 from ingest.documents import discover, load_document
 from ingest.store import IndexState, IndexStore

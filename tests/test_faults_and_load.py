@@ -28,7 +28,7 @@ from typing import Any
 
 import pytest
 
-from assistant import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
+from common import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
 from tests.conftest import build_index
 from tests.helpers import CLI, ChromaServer, clean_env, start_app, stop_process, tail
 
@@ -100,7 +100,7 @@ def _handler(demo, name: str):
 def test_serve_reports_an_absent_chroma_server_in_one_sentence_and_recovers_without_restart(tmp_path: Path) -> None:
     from assistant.app import PLAIN, build_app
     from assistant.core import Assistant
-    from assistant.settings import Settings
+    from common.settings import Settings
 
     chroma = ChromaServer(tmp_path / "chroma")
     started: list[subprocess.Popen] = []

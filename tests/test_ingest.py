@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.embedding import EmbedderError
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore

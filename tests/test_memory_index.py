@@ -11,7 +11,7 @@ import json
 import pytest
 
 from assistant import Assistant
-from assistant.settings import PACKAGE_ROOT
+from common.settings import PACKAGE_ROOT
 
 GOLD = (PACKAGE_ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines()
 QUESTIONS = [json.loads(line)["question"] for line in GOLD][::7]

@@ -27,7 +27,7 @@ import pytest
 
 from assistant import Assistant
 from assistant.cli import main as cli_main
-from assistant.settings import Settings
+from common.settings import Settings
 from ingest.pipeline import run_ingest
 from ingest.store import IndexStore
 from tests.conftest import ROOT, build_index

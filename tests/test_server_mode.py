@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from assistant import offline  # noqa: F401
-from assistant.settings import Settings
+from common import offline  # noqa: F401
+from common.settings import Settings
 from tests.helpers import ChromaServer, free_port
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
