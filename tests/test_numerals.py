@@ -1,0 +1,60 @@
+"""common.numerals: the same quantity however it is written, and words that are not numbers."""
+
+from __future__ import annotations
+
+import pytest
+
+from common.numerals import find_quantities, has_number, stated_in
+
+
+def _one(text: str):
+    found = find_quantities(text)
+    assert len(found) == 1, f"{text!r}: {found}"
+    return found[0]
+
+
+@pytest.mark.parametrize("text, value, unit", [
+    ("注册资本不得少于人民币二百万元", 2_000_000, "yuan"),
+    ("应当在十五日内", 15, "day"),
+    ("不得低于本单位相同岗位最低档工资的百分之八十", 80, "percent"),
+    ("试用期不得超过二个月", 2, "month"),
+    ("试用期不得超过两个月", 2, "month"),
+    ("处1万元以上", 10_000, "yuan"),
+    ("a deposit of CNY 500,000", 500_000, "yuan"),
+    ("1.5 million yuan", 1_500_000, "yuan"),
+    ("within six months", 6, "month"),
+    ("30 percent of", 30, "percent"),
+    ("每周工作四十四小时", 44, "hour"),
+    ("年满十六周岁", 16, "age"),
+    ("三十个工作日内", 30, "day"),
+])
+def test_values_and_units(text: str, value: float, unit: str) -> None:
+    q = _one(text)
+    assert (q.value, q.unit) == (value, unit)
+
+
+def test_dates_and_years() -> None:
+    assert _one("2012年12月28日修正").value == 20121228
+    assert _one("二〇一二年十二月二十八日").value == 20121228
+    assert _one("每年二月底前报送").kind == "date"
+    assert _one("by 2025").kind == "year"
+    year, date = _one("in 2012"), _one("2012年12月28日")
+    assert year.matches(date) and not _one("in 2013").matches(date)
+
+
+def test_words_and_article_numbers_are_not_quantities() -> None:
+    for text in ("建立统一的人力资源市场", "一律不得", "以完成一定工作任务为期限", "第十九条", "第19条"):
+        assert not has_number(text), text
+
+
+def test_same_quantity_across_scripts() -> None:
+    assert stated_in(_one("2,000,000 yuan"), "注册资本不得少于人民币二百万元")
+    assert stated_in(_one("15 days"), "应当自用工之日起十五日内")
+    assert stated_in(_one("80%"), "百分之八十")
+    assert not stated_in(_one("3 months"), "试用期不得超过六个月")
+    assert not stated_in(_one("500,000 yuan"), "处五万元以下的罚款")
+
+
+def test_two_amounts_of_a_range() -> None:
+    values = [q.value for q in find_quantities("处五千元以上一万元以下的罚款")]
+    assert values == [5_000, 10_000]
