@@ -249,6 +249,8 @@ def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
         source=str(meta.get("source", "")), issuer=str(meta.get("issuer", "")), date=str(meta.get("date", "")),
         doc_type=str(meta.get("doc_type", "")), jurisdiction=str(meta.get("jurisdiction", "")),
         score=round(float(hit.dense or 0.0), 4),
+        refs=[r for r in str(meta.get("refs", "")).split(",") if r],
+        cited_by=[r for r in str(meta.get("cited_by", "")).split(",") if r],
     )
 
 

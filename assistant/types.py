@@ -24,6 +24,8 @@ class Citation:
     doc_type: str = ""
     jurisdiction: str = ""
     score: float = 0.0
+    refs: list[str] = field(default_factory=list)  # clause_ids of the articles this clause cites
+    cited_by: list[str] = field(default_factory=list)  # clause_ids of the articles that cite this one
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -23,33 +23,51 @@ class Marker:
     """One way a structural unit can open a line."""
 
     name: str
-    level: int
+    level: float  # nesting depth: a unit closes every open unit at its level or deeper
     pattern: re.Pattern[str]
     numbering: str  # roman | arabic | cjk | none
     key_format: str  # how the unit appears in a clause_id, e.g. "{num}" or "A{value}"
     label_format: str  # how it appears in a human label, e.g. "Clause ({num})"
     title_is_line: bool = False  # the rest of the line is the title (else: its first sentence)
+    kind: str = ""  # part | section | clause | item; "" derives it from the level
+    # An article of a law (第X条) is one clause whatever it holds: its later paragraphs (款) and items (项, 目)
+    # belong to it, numbered uniquely in the document, and cited as "劳动合同法 第十九条", without containers.
+    article: bool = False
+    crumb_format: str = "{label}: {title}"  # how the unit shows in a breadcrumb when it has a title
 
 
 _HEADLIKE = r"(?=[\"“*A-Z\u00c0-\u00d6\u00d8-\u00de\u4e00-\u9fff])"  # a heading continues with a capital, a quote, bold or CJK
+_CJK_NUM = r"[一二三四五六七八九十百千零〇\d]+"
+_GAP = r"[\s\u3000]"  # Chinese texts separate a marker from its text by a space, often a full-width one
 
 MARKERS: tuple[Marker, ...] = (
     Marker("roman-part", PART, re.compile(rf"^(?P<num>[IVXLC]{{1,7}})\.\s+{_HEADLIKE}(?P<rest>[^\n]{{1,200}})$"),
            "roman", "{num}", "Part {num}", title_is_line=True),
     Marker("roman-clause", CLAUSE, re.compile(rf"^\((?P<num>[IVXLC]{{1,7}})\)\s*{_HEADLIKE}(?P<rest>.+)$"),
            "roman", "{num}", "Clause ({num})"),
-    Marker("arabic-item", ITEM, re.compile(rf"^(?P<num>\d{{1,2}})[.)]\s+{_HEADLIKE}(?P<rest>.+)$"),
+    Marker("arabic-item", ITEM, re.compile(rf"^(?P<num>\d{{1,2}})[.)、]\s*{_HEADLIKE}(?P<rest>.+)$"),
            "arabic", "{num}", "Item {num}"),
     Marker("markdown-heading", SECTION, re.compile(r"^#{1,6}\s+(?P<rest>\S.{0,200})$"),
-           "none", "S{seq}", "“{title}”", title_is_line=True),
-    Marker("zh-chapter", PART, re.compile(r"^第(?P<num>[一二三四五六七八九十百零〇\d]+)[章编部分]\s*(?P<rest>.*)$"),
-           "cjk", "C{value}", "第{num}章", title_is_line=True),
-    Marker("zh-article", CLAUSE, re.compile(r"^第(?P<num>[一二三四五六七八九十百零〇\d]+)条\s*(?P<rest>.*)$"),
-           "cjk", "A{value}", "第{num}条"),
+           "none", "S{seq}", "“{title}”", title_is_line=True, crumb_format="{label}"),
+    # Chinese laws: 编 > 章 > 节 > 条 (article) > 款 (paragraph) > 项 （一） > 目 1.
+    Marker("zh-book", PART, re.compile(rf"^第(?P<num>{_CJK_NUM})编{_GAP}*(?P<rest>.*)$"),
+           "cjk", "B{value}", "第{num}编", title_is_line=True, kind="part", crumb_format="{label} {title}"),
+    Marker("zh-chapter", PART + 0.3, re.compile(rf"^第(?P<num>{_CJK_NUM})章{_GAP}*(?P<rest>.*)$"),
+           "cjk", "C{value}", "第{num}章", title_is_line=True, kind="part", crumb_format="{label} {title}"),
+    Marker("zh-section", PART + 0.6, re.compile(rf"^第(?P<num>{_CJK_NUM})节{_GAP}*(?P<rest>.*)$"),
+           "cjk", "S{value}", "第{num}节", title_is_line=True, kind="section", crumb_format="{label} {title}"),
+    Marker("zh-article", CLAUSE,
+           re.compile(rf"^第(?P<num>{_CJK_NUM})条(?:之(?P<sub>[一二三四五六七八九十]+))?(?:{_GAP}+|$)(?P<rest>.*)$"),
+           "cjk", "A{value}", "第{num}条", kind="clause", article=True),
+    Marker("zh-annex", PART, re.compile(rf"^附件{_GAP}*(?P<num>\d*)[：:]?{_GAP}*(?P<rest>[^。；]{{0,60}})$"),
+           "arabic", "ANX{num}", "附件{num}", title_is_line=True, kind="part", crumb_format="{label} {title}"),
+    # Chinese plans and opinions: 一、 > （一） > 1. > （1）
     Marker("zh-part", PART, re.compile(r"^(?P<num>[一二三四五六七八九十]+)、\s*(?P<rest>.+)$"),
-           "cjk", "{value}", "{num}、", title_is_line=True),
+           "cjk", "{value}", "{num}、", title_is_line=True, crumb_format="{label}{title}"),
     Marker("zh-clause", CLAUSE, re.compile(r"^[（(](?P<num>[一二三四五六七八九十]+)[）)]\s*(?P<rest>.+)$"),
-           "cjk", "({value})", "（{num}）"),
+           "cjk", "({value})", "（{num}）", crumb_format="{label}{title}"),
+    Marker("zh-subitem", ITEM + 0.5, re.compile(r"^[（(](?P<num>\d{1,2})[）)]\s*(?P<rest>.+)$"),
+           "arabic", "({num})", "（{num}）", crumb_format="{label}{title}"),
 )
 
 # A line that is a heading by its shape alone: short, capitalised, no sentence-final stop.
@@ -82,8 +100,8 @@ def to_roman(value: int) -> str:
 
 
 def cjk_value(text: str) -> int | None:
-    """Value of a Chinese numeral up to 999 (一, 十二, 二十三, 一百零五) or of ASCII digits."""
-    if text.isdigit():
+    """Value of a Chinese numeral up to 9,999 (一, 十二, 二十三, 一百零五) or of ASCII digits."""
+    if text.isascii() and text.isdigit():
         return int(text)
     total, current = 0, 0
     for ch in text:
@@ -94,6 +112,9 @@ def cjk_value(text: str) -> int | None:
             current = 0
         elif ch == "百":
             total += (current or 1) * 100
+            current = 0
+        elif ch == "千":
+            total += (current or 1) * 1000
             current = 0
         else:
             return None
@@ -106,7 +127,7 @@ def numeral_value(marker: Marker, num: str) -> int | None:
     if marker.numbering == "roman":
         return roman_value(num)
     if marker.numbering == "arabic":
-        return int(num)
+        return int(num) if num else 0
     if marker.numbering == "cjk":
         return cjk_value(num)
     return 0

@@ -27,7 +27,7 @@ from ingest.store import IndexState, IndexStore, IndexUnavailable, read_pages, s
 
 log = logging.getLogger(__name__)
 # Bump when parsing, chunking or sentence splitting changes what is stored: the next ingest re-embeds all.
-PIPELINE_VERSION = 6
+PIPELINE_VERSION = 7
 Progress = Callable[[int, int, str], None]  # (done, total, what): characters of document text embedded so far
 
 
@@ -66,6 +66,9 @@ def chunk_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
     }
     if chunk.window <= 1:  # the whole clause once, not once per window (a long clause would be stored n times)
         data["clause_text"] = clause.text
+    # clause_ids of the articles this clause cites and of those citing it, so the clause panel can link both ways
+    data["refs"] = ",".join(f"{meta.doc_id}#{key}" for key in clause.refs)
+    data["cited_by"] = ",".join(f"{meta.doc_id}#{key}" for key in clause.cited_by)
     if clause.page is not None:
         data["page"] = clause.page
         data["page_label"] = clause.page_label or str(clause.page)

@@ -80,6 +80,9 @@ class Clause:
     end: int
     page: int | None = None
     page_label: str | None = None
+    heading: str = ""  # what the clause is about, embedded with each sentence: its title, or an article's chapter
+    refs: tuple[str, ...] = ()  # keys of the articles of the same document this clause refers to ("A18")
+    cited_by: tuple[str, ...] = ()  # keys of the articles that refer to this one
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class Chunk:
     def sentence_embed_text(self, sentence: str, short_title: str) -> str:
         """A sentence is embedded with its document and clause title in front: alone, "It will support
         ..." does not say which plan or which measure it belongs to, and questions usually name both."""
-        title = self.clause.title.strip()
+        title = (self.clause.heading or self.clause.title).strip()
         return f"{short_title} › {title}: {sentence}" if title else f"{short_title}: {sentence}"
 
     @property

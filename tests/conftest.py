@@ -19,11 +19,12 @@ from common.settings import Settings
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
 SHARED = ROOT.parent / "shared"
+CORPUS_ZH = SHARED / "corpus-zh"
 
 
-def _source_hash() -> str:
+def _source_hash(corpus: Path = CORPUS) -> str:
     digest = hashlib.sha256()
-    for path in sorted([*CORPUS.glob("*"), *(ROOT / "ingest").glob("*.py"), ROOT / "assistant" / "settings.py"]):
+    for path in sorted([*corpus.glob("*"), *(ROOT / "ingest").glob("*.py"), *(ROOT / "common").glob("*.py")]):
         if path.is_file():
             digest.update(path.name.encode() + path.read_bytes())
     return digest.hexdigest()[:12]
@@ -55,6 +56,31 @@ def seed_index_dir() -> Path:
         assert report.ok, report.errors
         (cache / "READY").write_text("ok")  # old caches are left alone: another session may have one open
     return cache
+
+
+@pytest.fixture(scope="session")
+def zh_index_dir() -> Path:
+    """A read-only index of the six Chinese laws in ../shared/corpus-zh (never copied into the repository)."""
+    from ingest.pipeline import run_ingest
+
+    if not CORPUS_ZH.is_dir():
+        pytest.skip("../shared/corpus-zh is not beside this clone")
+    cache = ROOT / ".pytest_cache" / f"zh-index-{_source_hash(CORPUS_ZH)}"
+    if not (cache / "READY").exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        laws = [p for p in sorted(CORPUS_ZH.glob("*.md")) if p.with_suffix(".meta.toml").exists()]  # not README.md
+        report = run_ingest(Settings.load(index_dir=cache, corpus_dir=CORPUS_ZH), paths=laws)
+        assert report.ok and report.documents == 6, report.errors
+        (cache / "READY").write_text("ok")
+    return cache
+
+
+@pytest.fixture(scope="session")
+def zh_assistant(zh_index_dir: Path):
+    """The real Assistant over the Chinese laws, opened once per test session."""
+    from assistant import Assistant
+
+    return Assistant.open(settings=Settings.load(index_dir=zh_index_dir, corpus_dir=CORPUS_ZH))
 
 
 @pytest.fixture(scope="session")

@@ -100,8 +100,9 @@ def test_chinese_markers_are_data_driven():
     meta = DocumentMeta(doc_id="zh", title="办法", short_title="办法")
     text = "第一章 总则\n第一条 为了规范人力资源市场，制定本办法。\n第二条 本办法适用于全国。\n第二章 服务\n第三条 机构应当诚信。\n"
     clauses = parse_clauses(SourceDocument(meta, text, "zh.txt"))
-    assert [c.key for c in clauses] == ["C1", "C1.A1", "C1.A2", "C2", "C2.A3"]
-    assert clauses[2].label == "办法, 第一章, 第二条: 本办法适用于全国"
+    assert [c.key for c in clauses] == ["C1", "A1", "A2", "C2", "A3"]  # articles are numbered across the document
+    assert clauses[2].label == "办法 第二条"
+    assert clauses[2].breadcrumb == ("办法", "第一章 总则", "第二条")
 
 
 def test_pdf_of_a_seed_yields_the_same_clause_ids_with_pages(tmp_path: Path):
