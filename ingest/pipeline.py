@@ -149,7 +149,7 @@ def _summarise(report: IngestReport, docs: dict[str, dict[str, Any]]) -> None:
 def _load_all(settings: Settings, paths: Sequence[Path] | None, report: IngestReport) -> list[SourceDocument]:
     """Load every file, recording bad ones and duplicate contents instead of stopping."""
     root = settings.corpus_dir
-    files = discover(list(paths) if paths else [root])
+    files = discover(list(paths) if paths else [root], settings.corpus_exclude)
     if paths is None and not root.is_dir():
         raise IndexUnavailable(f"the corpus folder {root} does not exist")
     docs: list[SourceDocument] = []
