@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from common.analysis import has_cjk, tokenize
+from common.numerals import find_quantities
 from ingest.sentences import split_sentences
 
 _I = re.IGNORECASE
@@ -29,10 +30,16 @@ class DetailType:
     new_to_question: bool = False  # the match must use words the question does not already contain
     proper_names: bool = False  # the match must hold two words that are not the issuing office's (_OFFICIAL)
     not_in_sentences: re.Pattern[str] | None = None  # sentences matching this cannot answer (targets, not counts)
+    # a quantity of one of these kinds (common.numerals: "amount", "date" …) answers too, however it is written
+    # (二百万元, 二〇一二年十二月二十八日, 百分之八十); "*" is any number at all
+    quantity_kinds: tuple[str, ...] = ()
 
     def found_in(self, evidence: str, question: str) -> bool:
         if self.not_in_sentences is not None:
             evidence = " ".join(s for s in split_sentences(evidence) if not self.not_in_sentences.search(s))
+        if self.quantity_kinds and any("*" in self.quantity_kinds or q.kind in self.quantity_kinds
+                                       for q in find_quantities(evidence)):
+            return True
         if not self.new_to_question and not self.proper_names:
             return bool(self.answered_by.search(evidence))
         asked = {w.lower() for w in re.findall(r"\w+", question)}
@@ -58,6 +65,11 @@ _OFFICIAL = re.compile(r"Ministry|Bureau|Department|Human|Resources?|Social|Secu
 # a number in digits or words
 HAS_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|twenty|thirty|"
                         r"forty|fifty|hundred|thousand|million|billion|dozen)\b", _I)
+
+
+def states_number(text: str) -> bool:
+    """A number in digits, English words or Chinese numerals (二百万元, 十五日; not the 十九 of 第十九条)."""
+    return bool(HAS_NUMBER.search(text)) or bool(find_quantities(text))
 DETAIL_TYPES: tuple[DetailType, ...] = (
     DetailType(
         "amount",
@@ -69,12 +81,14 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    rf"金额|多少钱|罚款|工资标准|补贴标准", _I),
         re.compile(r"\d[\d,.]*\s*(%|percent|per cent|yuan|cny|rmb|dollars?|usd|billion|million|元|万|亿)|"
                    r"(cny|rmb|usd|\$|¥)\s*\d", _I),
+        quantity_kinds=("amount", "percent"),
     ),
     DetailType(
         "date",
         re.compile(r"^\s*(by |until |since )?when\b|\b(what|which) (is the |are the )?(date|dates|day|year|month)\b|"
                    r"\bdeadline\b|\bby what (date|time|year)\b|什么时候|何时|哪一?年|几月|几号|哪一?天|日期|截止", _I),
         re.compile(rf"\b(1[89]|20)\d\d\b|(?-i:\b({_MONTHS})\b)|\d+\s*(年|月|日)", _I),  # "may" is not May
+        quantity_kinds=("date", "year"),
     ),
     DetailType(
         "contact",
@@ -103,6 +117,7 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         "age",
         re.compile(r"\bat what age\b|\bhow old\b|\bage (limit|requirement)s?\b|几岁|多大年龄|年龄", _I),
         re.compile(r"\b\d{1,3}\s*(years? old|years of age)|\bages?d?\s+(of\s+|between\s+)?\d{1,3}\b|\d+\s*(岁|周岁)", _I),
+        quantity_kinds=("age",),
     ),
     DetailType(
         "time of day",
@@ -172,6 +187,7 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    r"was|were|did|had|last year)\b)|"
                    r"(目前|现在|现有|已经)[^?？]*(多少|几)|(多少|几)[^?？]*(目前|现在|已经)", _I),
         HAS_NUMBER,
+        quantity_kinds=("*",),
         not_in_sentences=re.compile(r"\b(will|shall|aims?|aiming|strives?|striving|targets?|goals?|plans? to|"
                                     r"expected to|by (the (end of |year )?)?20\d\d)\b|力争|到20\d\d年", _I),
     ),
@@ -214,7 +230,7 @@ def missing_detail(question: str, evidence: str) -> str | None:
 # -- quantities: "how many staff", "how much is the allowance" need a number next to the asked thing ------------
 NUMBER_QUESTION = re.compile(r"\bhow (much|many|large|big|high|old|long)\b|"
                              r"\bwhat (amount|percentage|share|proportion|number|score|mark|grade)\b|"
-                             r"\bat what age\b|多少|几个|几家|金额|比例", _I)
+                             r"\bat what age\b|多少|几个|几家|金额|比例|多久|多长时间|几天|几年|几个月|几岁", _I)
 _QUANTITY_PHRASE = re.compile(r"\bhow (?:many|much|large|big|high)\b|\bwhat (?:amount|percentage|share|proportion|number)\b|"
                               r"\b(?:maximum|minimum|total|exact|specific)\b", _I)
 _FILLER = {"is", "are", "was", "were", "be", "does", "do", "did", "will", "would", "can", "could", "may", "might",
@@ -294,7 +310,7 @@ def missing_money_item(question: str, evidence: str) -> str | None:
 def unanswered_detail(question: str, evidence: str) -> str | None:
     """The kind of detail the question asks for that the evidence does not hold ("amount", "date", "number",
     "fee" …), or None when it holds it (or the question asks for no particular detail)."""
-    if NUMBER_QUESTION.search(question) and not HAS_NUMBER.search(evidence):
+    if NUMBER_QUESTION.search(question) and not states_number(evidence):
         return "number"
     missing = missing_detail(question, evidence) or missing_money_item(question, evidence)
     if missing:

@@ -19,12 +19,13 @@ import numpy as np
 
 from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
                                     unanswered_detail)
+from assistant.messages import MESSAGES, decline_text, language_of, say
 from assistant.retrieval import Hit, SentenceRow, relevance
-from common.settings import Settings
 from assistant.types import Answer, Citation
 from common.analysis import has_cjk, tokenize
+from common.settings import Settings
 
-DECLINE_TEXT = "The indexed policy documents do not answer this question; the closest clauses are listed as related."
+DECLINE_TEXT = MESSAGES["decline"]["en"]
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
 WEAK_SUPPORT, MISSING_DETAIL = "weak support", "missing"
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
@@ -194,8 +195,8 @@ class ExtractiveAnswerer:
     def _decline(self, question: str, hits: list[Hit], scored: list[ScoredSentence], support: float,
                  reason: str) -> Answer:
         """"Not answered", with the reason in words a job seeker understands and the closest clauses as related."""
-        return Answer(question, f"{DECLINE_TEXT} {_reason_text(reason)}", False, [], self._related(hits, scored, exclude=set()), support=support,
-                      decline_reason=reason)
+        return Answer(question, decline_text(language_of(question), reason), False, [],
+                      self._related(hits, scored, exclude=set()), support=support, decline_reason=reason)
 
     def _related(self, hits: list[Hit], scored: list[ScoredSentence], exclude: set[str], limit: int = 3) -> list[Citation]:
         """Closest clauses not already cited, each with its best sentence as the quote."""
@@ -214,13 +215,6 @@ class ExtractiveAnswerer:
         return out
 
 
-def _reason_text(reason: str) -> str:
-    """The decline reason as one sentence for the reader."""
-    if reason == WEAK_SUPPORT:
-        return "No clause is close enough to the question."
-    return f"They are on the topic but do not state the {reason.removeprefix(MISSING_DETAIL).strip()} asked for."
-
-
 def _join_quote(sentences: list[ScoredSentence]) -> str:
     """The supporting sentences in reading order; a gap between them is shown as " … " so the quote stays verbatim."""
     parts = [sentences[0].row.text]
@@ -234,7 +228,7 @@ def _lead(question: str, first: ScoredSentence, quote: str) -> str:
     """The direct answer to put first, only when the first citation's own words state it: "Yes" to a yes/no
     question whose words the quote shares, or the number a quantity question asks for ("69,900")."""
     if _YES_NO.match(question.strip()) and first.lexical >= 0.75:
-        return "Yes"
+        return say("yes", language_of(question))
     return stated_quantity(question, quote) or ""
 
 

@@ -191,7 +191,7 @@ def evaluate(assistant, settings: Settings, gold: list[dict[str, Any]], names: l
 def diagnose(assistant, item: dict[str, Any], answer: dict[str, Any], row: dict[str, Any]) -> dict[str, str]:
     """Why a product answer failed: retrieval miss, wrong sentence chosen, threshold or label."""
     support = answer.get("support")
-    support_txt = f"support {support:.3f} vs min_support {common.settings.min_support}" if support is not None else ""
+    support_txt = f"support {support:.3f} vs min_support {assistant.settings.min_support}" if support is not None else ""
     if answer.get("error"):
         return {"reason": THRESHOLD, "detail": f"question rejected as malformed: {answer['error']}"}
     if not item["answerable"]:
@@ -229,7 +229,7 @@ def _labels(row: dict[str, Any]) -> str:
 
 def _evidence_rank(assistant, item: dict[str, Any], answer: dict[str, Any]) -> tuple[int | None, int]:
     """Rank of the first retrieved chunk holding evidence among the ``top_k`` that ``ask`` hands the answerer."""
-    top_k = common.settings.top_k
+    top_k = assistant.settings.top_k
     try:
         text = assistant.clean_question(item["question"])
     except ValueError:
@@ -373,7 +373,7 @@ def threshold_sweep(assistant, gold: list[dict[str, Any]], current: float) -> li
     The chosen answer and its support score do not depend on ``min_support``; the threshold only decides
     whether to show that answer. So one run at ``min_support = -1`` gives every threshold's outcome.
     """
-    rows = run_system(ProductSystem(assistant.with_settings(min_support=-1.0), common.settings.top_k), gold)
+    rows = run_system(ProductSystem(assistant.with_settings(min_support=-1.0), assistant.settings.top_k), gold)
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     out = []
@@ -472,7 +472,7 @@ def product_metrics(assistant, files: list[Path], rows: list[dict[str, Any]] | N
     """The product's numbers on ``files`` (or on already scored ``rows``): what the baseline records and the
     gate compares."""
     if rows is None:
-        rows = run_system(ProductSystem(assistant, common.settings.top_k), load_gold(*files))
+        rows = run_system(ProductSystem(assistant, assistant.settings.top_k), load_gold(*files))
     agg = aggregate(rows)
     return {"n": agg["n"], "hit_at_1": agg["hit_at_1"], "correct_decline_rate": agg["correct_decline_rate"],
             "pass_rate": agg["pass_rate"], "failed_ids": [r["id"] for r in rows if not r["passed"]], "rows": rows}

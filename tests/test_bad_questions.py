@@ -105,7 +105,7 @@ def test_ten_megabyte_question_is_rejected_quickly_naming_the_limit(assistant: A
         assistant.ask(TEN_MB)
     assert time.perf_counter() - started < 1.0
     message = str(err.value)
-    assert f"{common.settings.max_question_chars:,}" in message and "\n" not in message and len(message) < 200
+    assert f"{assistant.settings.max_question_chars:,}" in message and "\n" not in message and len(message) < 200
 
 
 @pytest.mark.parametrize("question", [
