@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from assistant import Assistant
-from assistant.answering import DECLINE_TEXT
+from assistant.messages import MESSAGES
 from common.settings import Settings
 from assistant.types import Answer, QuestionError
 from ingest.documents import load_document
@@ -71,10 +71,11 @@ def assert_grounded(answer: Answer, assistant: Assistant, corpus_texts: dict[str
             sentences = re.split(r"(?<=[.!?。！？;；])\s+", piece)
             assert piece in c.text or all(part in c.text for part in sentences), f"quote {piece!r} not in {c.clause_id}"
     if not answer.answered:
-        assert answer.answer.startswith(DECLINE_TEXT) and answer.decline_reason and answer.citations == []
+        decline = MESSAGES["decline"]["zh" if re.search(r"[\u4e00-\u9fff]", answer.question) else "en"]
+        assert answer.answer.startswith(decline) and answer.decline_reason and answer.citations == []
         return
     assert answer.citations
-    assert answer.lead == "" or answer.lead == "Yes" or answer.lead in answer.citations[0].quote
+    assert answer.lead in ("", MESSAGES["yes"]["en"], MESSAGES["yes"]["zh"]) or answer.lead in answer.citations[0].quote
     body = answer.answer.removeprefix(f"{answer.lead} — " if answer.lead else "")
     parts = re.split(r"\s+\[(\d{1,2})\](?:\s+|$)", body)  # markers follow a space; "[2022] No. 83" is quoted text
     assert parts[-1] == "", f"text after the last citation marker: {parts[-1]!r}"
