@@ -27,6 +27,8 @@ SEED_TO_SLUG = {
     "004_6fb59348af0e4fbb.txt": "mhrss-hr-market-order-2024",
 }
 BEIJING_SEED = "003_530a0ab8a52cd05e.txt"
+CORPUS_ZH = ROOT.parent / "shared" / "corpus-zh"  # Chinese laws, read from beside the clone, never copied
+ZH_SETS = ("gold_zh.jsonl", "heldout_zh.jsonl")
 
 FIELDS = {
     "id": str,
@@ -66,17 +68,26 @@ def load_jsonl(path: Path) -> list[dict]:
 
 @pytest.fixture(scope="module")
 def corpus() -> dict[str, str]:
-    """Normalised corpus text per seed name."""
+    """Normalised corpus text per seed name, and per file name for the Chinese laws when they are present."""
     texts = {}
     for seed, slug in SEED_TO_SLUG.items():
         path = CORPUS_DIR / f"{slug}.txt"
         assert path.exists(), f"missing corpus file {path}"
         texts[seed] = norm(path.read_text(encoding="utf-8"))
+    for path in sorted(CORPUS_ZH.glob("*.md")) if CORPUS_ZH.is_dir() else []:
+        texts[path.name] = norm(path.read_text(encoding="utf-8"))
     return texts
 
 
 def _sets() -> list:
+    """Every question file in evals/ (gold, the held-out sets, the follow-ups, the Chinese sets) and the examples."""
     params = [pytest.param(GOLD_PATH, id="gold")]
+    for path in sorted((ROOT / "evals").glob("*.jsonl")):
+        if path == GOLD_PATH:
+            continue
+        marks = [pytest.mark.skipif(not CORPUS_ZH.is_dir(), reason="../shared/corpus-zh not present")] \
+            if path.name in ZH_SETS else []
+        params.append(pytest.param(path, id=path.stem, marks=marks))
     params.append(pytest.param(
         EXAMPLES_PATH, id="examples",
         marks=pytest.mark.skipif(not EXAMPLES_PATH.exists(), reason="shared examples not present")))
@@ -97,7 +108,10 @@ def test_fields_and_types(path: Path) -> None:
     assert rows, f"{path} is empty"
     for row in rows:
         rid = row.get("id", "?")
-        assert set(row) == set(FIELDS), f"{rid}: fields {sorted(row)}"
+        extra = {"history"} if path.name == "followups.jsonl" else set()  # the earlier turns of a conversation
+        assert set(row) == set(FIELDS) | extra, f"{rid}: fields {sorted(row)}"
+        if extra:
+            assert row["history"] and all(isinstance(q, str) and q.strip() for q in row["history"]), rid
         for field, typ in FIELDS.items():
             assert isinstance(row[field], typ), f"{rid}: {field} has type {type(row[field]).__name__}"
         assert row["question"].strip(), f"{rid}: empty question"
@@ -109,7 +123,8 @@ def test_fields_and_types(path: Path) -> None:
         assert row["category"] in CATEGORIES, f"{rid}: category {row['category']}"
         assert row["lang"] in LANGS, f"{rid}: lang {row['lang']}"
         if row["source"] is not None:
-            assert row["source"] in SEED_TO_SLUG, f"{rid}: unknown source {row['source']}"
+            known = {p.name for p in CORPUS_ZH.glob("*.md")} if path.name in ZH_SETS else SEED_TO_SLUG
+            assert row["source"] in known, f"{rid}: unknown source {row['source']}"
 
 
 @pytest.mark.parametrize("path", _sets())
