@@ -28,6 +28,19 @@ def _stemmer():
     return Stemmer.Stemmer("english")
 
 
+@functools.lru_cache(maxsize=1)
+def _to_simplified():
+    import opencc
+
+    return opencc.OpenCC("t2s")
+
+
+def simplified(text: str) -> str:
+    """Chinese in simplified characters (試用期 → 试用期), so a question typed in traditional characters finds
+    the same articles as its simplified form; text without Chinese is returned unchanged."""
+    return _to_simplified().convert(text) if has_cjk(text) else text
+
+
 def has_cjk(text: str) -> bool:
     """Whether the text contains Chinese characters."""
     return bool(_CJK.search(text))
