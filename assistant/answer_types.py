@@ -251,7 +251,7 @@ def asked_quantity_terms(question: str) -> set[str]:
 def quantity_is_about(question: str, evidence: str) -> bool:
     """A number stands within ``NEAR_WORDS`` words of the asked thing (true when no quantity is asked)."""
     asked = asked_quantity_terms(question)
-    if not asked:
+    if not asked or has_cjk(evidence):  # an English question over Chinese text shares no words with it
         return True
     words = re.findall(r"[\w][\w,.%'-]*", evidence)
     numbers = [i for i, w in enumerate(words) if HAS_NUMBER.fullmatch(w.rstrip(".,")) or w[0].isdigit()]
@@ -307,11 +307,48 @@ def missing_money_item(question: str, evidence: str) -> str | None:
     return None
 
 
+# The kind of value a quantity question asks for, read off the unit it names, the same way in English and
+# Chinese: "几个月" / "how many months" need a number of months in the evidence, "百分之几" a percentage.
+# Units are common.numerals' canonical ones; "duration" is any of day, week, month, hour or year.
+_ASKED_UNITS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p, _I), unit, name) for p, unit, name in (
+    (r"百分之(几|多少)|百分比是?多少|多少%|\bwhat (percentage|percent|proportion|share)\b|\bhow many percent", "percent",
+     "percentage"),
+    (r"(几|多少)(个)?(工作日|天|日)|\bhow many (working |business |calendar )?days\b", "day", "duration"),
+    (r"(几|多少)(个)?(星期|周)(?!岁)|\bhow many weeks\b", "week", "duration"),
+    (r"(几|多少)个?月|\bhow many months\b", "month", "duration"),
+    (r"(几|多少)(个)?小时|\bhow many hours\b", "hour", "duration"),
+    (r"(几|多少)年(?!级)|\bhow many years\b", "year", "duration"),
+    (r"(几|多少)(周)?岁|多大年[龄纪]", "age", "age"),
+    (r"(几|多少)倍|\bhow many times (the|as|of|their|his|her|my)\b", "times", "multiple"),
+    (r"多少钱|多少(万)?元|多少万|多少[^，。？?]{0,4}费|费用?是多少|罚(款)?多少", "yuan", "amount"),
+    (r"多久(?![^？?]{0,6}一次)|多长时间(?![^？?]{0,6}一次)", "duration", "duration"),
+))
+
+
+def asked_unit(question: str) -> tuple[str, str] | None:
+    """(canonical unit, detail name) of the value a quantity question asks for, or None."""
+    for pattern, unit, name in _ASKED_UNITS:
+        if pattern.search(question):
+            return unit, name
+    return None
+
+
+def states_value_of(unit: str, evidence: str) -> bool:
+    """The evidence states a quantity in ``unit`` (any duration for "duration"), however it writes it."""
+    for q in find_quantities(evidence):
+        if unit == "duration" and q.kind == "duration" or q.unit == unit and (q.kind != "year" or unit != "year"):
+            return True
+    return False
+
+
 def unanswered_detail(question: str, evidence: str) -> str | None:
     """The kind of detail the question asks for that the evidence does not hold ("amount", "date", "number",
     "fee" …), or None when it holds it (or the question asks for no particular detail)."""
     if NUMBER_QUESTION.search(question) and not states_number(evidence):
         return "number"
+    asked = asked_unit(question)
+    if asked and not states_value_of(asked[0], evidence):
+        return asked[1]
     missing = missing_detail(question, evidence) or missing_money_item(question, evidence)
     if missing:
         return missing

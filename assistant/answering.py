@@ -129,14 +129,20 @@ class ExtractiveAnswerer:
         best = scored[0]
         support = self.support(best)
         chosen = self._choose(scored)
-        reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen))
+        reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen), best.row.text)
         if reason:
             return self._decline(question, hits, scored, support, reason)
         return self._compose(question, chosen, hits, scored, support)
 
-    def _decline_reason(self, question: str, support: float, evidence: str) -> str:
+    def min_support(self, question: str, best_sentence: str) -> float:
+        """The decline threshold for this pair of languages (question, best evidence sentence)."""
+        if has_cjk(best_sentence):
+            return self.settings.min_support_zh_zh if has_cjk(question) else self.settings.min_support_en_zh
+        return self.settings.min_support
+
+    def _decline_reason(self, question: str, support: float, evidence: str, best_sentence: str) -> str:
         """Why the chosen evidence does not answer the question ("" when it does)."""
-        if support < self.settings.min_support:
+        if support < self.min_support(question, best_sentence):
             return WEAK_SUPPORT
         detail = unanswered_detail(question, evidence)
         return f"{MISSING_DETAIL} {detail}" if detail else ""

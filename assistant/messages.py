@@ -40,7 +40,7 @@ DETAIL_NAMES_ZH: dict[str, str] = {
     "tax": "税", "taxes": "税", "penalty": "罚则", "penalties": "罚则", "wage": "工资", "wages": "工资",
     "salary": "工资", "allowance": "津贴", "interest": "利息", "price": "价格", "cost": "费用", "charge": "收费",
     "budget": "预算", "bonus": "奖金", "fine": "罚款", "fines": "罚款", "rent": "租金", "loan": "贷款",
-    "insurance": "保险",
+    "insurance": "保险", "percentage": "比例", "duration": "期限", "multiple": "倍数",
 }
 
 

@@ -132,6 +132,7 @@ def run_system(system, gold: list[dict[str, Any]], assistant=None) -> list[dict[
         wall_ms = (time.perf_counter() - started) * 1e3
         row = score_item(answer, item, latency_ms=wall_ms)
         row["support"] = answer.get("support")
+        row["first_quote"] = str((answer.get("citations") or [{}])[0].get("quote", ""))
         row["related"] = [str(c.get("label", "")) for c in answer.get("related") or []]
         if assistant is not None and not row["passed"]:
             row.update(diagnose(assistant, item, answer, row))
@@ -371,15 +372,19 @@ def threshold_sweep(assistant, gold: list[dict[str, Any]], current: float) -> li
     """The product at several decline thresholds, exactly, from one run that never declines for weak support.
 
     The chosen answer and its support score do not depend on ``min_support``; the threshold only decides
-    whether to show that answer. So one run at ``min_support = -1`` gives every threshold's outcome.
+    whether to show that answer. So one run with every threshold at -1 gives every threshold's outcome. The
+    thresholds of the other language pairs (``min_support_zh_zh``, ``min_support_en_zh``) move by the same step.
     """
-    rows = run_system(ProductSystem(assistant.with_settings(min_support=-1.0), assistant.settings.top_k), gold)
+    off = dict(min_support=-1.0, min_support_zh_zh=-1.0, min_support_en_zh=-1.0)
+    rows = run_system(ProductSystem(assistant.with_settings(**off), assistant.settings.top_k), gold)
+    for row, item in zip(rows, gold):  # the threshold that applied, shifted so the English one reads as ``current``
+        row["threshold"] = assistant.answerer.min_support(item["question"], row.get("first_quote", "")) - current
     answerable = [r for r in rows if r["answerable"]]
     unanswerable = [r for r in rows if not r["answerable"]]
     out = []
     for step in SWEEP_STEPS:
         t = round(current + step, 3)
-        shown = lambda r: bool(r["answered"]) and (r.get("support") or 0.0) >= t  # noqa: E731
+        shown = lambda r: bool(r["answered"]) and (r.get("support") or 0.0) >= t + r["threshold"]  # noqa: E731
         out.append({
             "min_support": t, "chosen": step == 0.0,
             "hit_at_1": sum(shown(r) and bool(r["hit1"]) for r in answerable) / max(len(answerable), 1),
