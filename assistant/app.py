@@ -6,7 +6,14 @@ a clause containing ``<script>`` or ``<img onerror=...>`` is displayed literally
 nothing. The only tags on the page are the ones this module writes itself.
 
 ``gradio_client.Client(url).predict(question, api_name="/ask")`` returns the same dict
-as ``policy-assistant ask --json`` (``Answer.to_dict()``), or ``{"question", "error"}``.
+as ``policy-assistant ask --json`` (``Answer.to_dict()``), or ``{"question", "error"}``;
+``predict(question, ["earlier question", …], api_name="/ask")`` asks it as a follow-up, as the
+chat does (``searched_as`` is then the self-contained question that was searched).
+
+Text from the corpus may carry Markdown bold (``**Increased Awareness**``): it is rendered as
+bold by this module's own markup around escaped text, never passed through as Markdown or HTML.
+The app always answers from the live index generation (``assistant.live``): a new ingest is
+picked up by the next request, and the Documents tab lists what is live.
 The error is one sentence, in the API and in the chat alike: what is wrong with the
 question, or that the index cannot be read (e.g. the Chroma server is away; the next
 question after it is back is answered, without restarting the app). Never a traceback.
@@ -18,6 +25,7 @@ import html
 import logging
 import re
 import threading
+import uuid
 from contextlib import nullcontext
 from typing import Any
 
@@ -26,6 +34,8 @@ from common import offline  # noqa: F401  (before gradio: no analytics, no hub l
 import gradio as gr
 
 from assistant.feedback import FeedbackLog
+from assistant.live import LiveAssistant
+from assistant.messages import language_of
 from common.settings import Settings
 from assistant.types import QuestionError
 from ingest.embedding import EmbedderError
@@ -51,6 +61,22 @@ EXAMPLES: dict[str, list[str]] = {
     ],
 }
 
+# The app's own words, in the language of the question (quotes are never translated).
+UI_TEXT: dict[str, dict[str, str]] = {
+    "searched as": {"en": "Searched as", "zh": "检索为"},
+    "not answered": {"en": "Not answered.", "zh": "未回答。"},
+    "sources": {"en": "Sources", "zh": "来源"},
+    "answer": {"en": "Answer:", "zh": "回答："},
+    "related": {"en": "Related** (the closest clauses, for reference only; they do not support an answer):",
+                "zh": "相关条款**（最接近的条款，仅供参考，不构成回答依据）："},
+    "searched only": {"en": "Searched only", "zh": "仅检索"},
+}
+
+
+def ui(key: str, lang: str) -> str:
+    return UI_TEXT[key].get(lang, UI_TEXT[key]["en"])
+
+
 PANEL_PLACEHOLDER = ('<div class="pa-panel-empty"><strong>Clause viewer</strong><br>'
                      "Choose a citation under the chat to read the whole clause here, "
                      "with the quoted sentences highlighted.</div>")
@@ -59,6 +85,14 @@ MAX_ECHO_CHARS = 300
 UNEXPECTED = "Something went wrong while answering; the server log has the details."
 
 CSS = """
+#pa-chat .bubble-wrap, #pa-chat [role="log"] { padding-top: 2.6rem; }
+#pa-chat .pa-searched { color: var(--body-text-color-subdued); }
+.pa-docs-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; }
+.pa-docs-wrap table { min-width: 36rem; }
+@media (max-width: 720px) {
+  #clause-panel { position: static; }
+  #pa-header h1 { font-size: 1.5rem; }
+}
 #pa-header h1 { margin-bottom: 0.1em; }
 #pa-header p { margin-top: 0; color: var(--body-text-color-subdued); }
 #clause-panel { position: sticky; top: 0.5rem; }
@@ -111,6 +145,41 @@ def esc(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
+# -- Markdown inside corpus text ---------------------------------------------------------
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__", re.DOTALL)
+_STRAY = re.compile(r"\*\*|__|^#{1,6}[ \t]+", re.MULTILINE)
+
+
+def strip_markdown(text: str) -> tuple[str, list[tuple[int, int]]]:
+    """Corpus text without its Markdown markers (bold ``**…**``/``__…__``, heading ``#``, stray ``**``), and
+    where the bold runs are in the stripped text. The words stay verbatim; only the markers go."""
+    out: list[str] = []
+    bold: list[tuple[int, int]] = []
+    pos = length = 0
+    for match in _BOLD.finditer(text):
+        before = _STRAY.sub("", text[pos:match.start()])
+        inner = _STRAY.sub("", match.group(1) or match.group(2))
+        out += [before, inner]
+        length += len(before)
+        bold.append((length, length + len(inner)))
+        length += len(inner)
+        pos = match.end()
+    out.append(_STRAY.sub("", text[pos:]))
+    return "".join(out), bold
+
+
+def corpus_md(text: object) -> str:
+    """Corpus text as safe chat Markdown: its bold runs bold, everything else inert (see ``md_text``)."""
+    plain, bold = strip_markdown(str(text))
+    out, pos = [], 0
+    for start, end in bold:
+        out.append(md_text(plain[pos:start]))
+        out.append(f"**{md_text(plain[start:end])}**")
+        pos = end
+    out.append(md_text(plain[pos:]))
+    return "".join(out)
+
+
 # -- quotes inside clauses --------------------------------------------------------------
 _QUOTE_BREAK = re.compile(r"(?<=[.!?;。！？；])\s+|\s*…\s*")  # sentence ends, and "…" between non-adjacent ones
 
@@ -139,13 +208,19 @@ def quote_spans(text: str, quote: str) -> list[tuple[int, int]]:
 
 
 def highlight(text: str, quote: str) -> str:
-    """``text`` escaped, with the quote's sentences wrapped in ``<mark>``."""
-    out, pos = [], 0
-    for start, end in quote_spans(text, quote) if quote else []:
-        out.append(esc(text[pos:start]))
-        out.append(f"<mark>{esc(text[start:end])}</mark>")
-        pos = end
-    out.append(esc(text[pos:]))
+    """``text`` escaped, without its Markdown markers, its bold runs in ``<strong>`` and the quote's sentences
+    in ``<mark>``: the only tags are these two."""
+    plain, bold = strip_markdown(text)
+    marks = quote_spans(plain, strip_markdown(quote)[0]) if quote else []
+    edges = sorted({0, len(plain), *[e for span in bold + marks for e in span]})
+    out = []
+    for start, end in zip(edges, edges[1:]):
+        piece = esc(plain[start:end])
+        if any(a <= start and end <= b for a, b in bold):
+            piece = f"<strong>{piece}</strong>"
+        if any(a <= start and end <= b for a, b in marks):
+            piece = f"<mark>{piece}</mark>"
+        out.append(piece)
     return "".join(out)
 
 
@@ -164,15 +239,15 @@ def _facts(c: dict[str, Any]) -> str:
     return " · ".join(md_text(b) for b in bits if b)
 
 
-def _related_md(related: list[dict[str, Any]], detail: bool) -> list[str]:
+def _related_md(related: list[dict[str, Any]], detail: bool, lang: str = "en") -> list[str]:
     if not related:
         return []
-    lines = ["**Related** (the closest clauses, for reference only; they do not support an answer):", ""]
+    lines = ["**" + ui("related", lang), ""]
     for c in related:
         if detail:
-            lines.append(f"- {md_text(c['label'])}  \n  {_facts(c)}  \n  “{md_text(_short(c['quote'], 400))}”")
+            lines.append(f"- {corpus_md(c['label'])}  \n  {_facts(c)}  \n  “{corpus_md(_short(c['quote'], 400))}”")
         else:
-            lines.append(f"- {md_text(c['label'])}: *“{md_text(_short(c['quote'], QUOTE_PREVIEW_CHARS))}”*")
+            lines.append(f"- {corpus_md(c['label'])}: *“{corpus_md(_short(c['quote'], QUOTE_PREVIEW_CHARS))}”*")
     return lines
 
 
@@ -182,22 +257,26 @@ def render_answer(entry: dict[str, Any], audience: str) -> str:
         return f"⚠ {md_text(entry['error'])}"
     answer = entry["answer"]
     detail = audience == DETAIL
-    scope = [f"*Searched only: {md_text(entry['scope'])}*", ""] if entry.get("scope") else []
+    lang = language_of(entry.get("question", ""))
+    scope = [f"*{ui('searched only', lang)}: {md_text(entry['scope'])}*", ""] if entry.get("scope") else []
+    searched = ([f"*{ui('searched as', lang)}: {md_text(answer['searched_as'])}*", ""]
+                if answer.get("searched_as") else [])  # right under the answer's first line, before the sources
     if not answer["answered"]:
-        lines = ["**Not answered.** " + md_text(answer["answer"]), ""]
-        return "\n".join(scope + lines + _related_md(answer.get("related", []), detail))
+        lines = [f"**{ui('not answered', lang)}** " + md_text(answer["answer"]), ""]
+        return "\n".join(scope + lines + searched + _related_md(answer.get("related", []), detail, lang))
     citations = answer["citations"]
     if detail:
         lines = []
         for c in citations:
-            lines += [f"**[{c['n']}] {md_text(c['label'])}**  ", _facts(c), "",
-                      f"> {md_text(c['quote'])}", ""]
-        lines += ["**Answer:** " + md_text(answer["answer"])]
-        return "\n".join(scope + lines)
-    lines = [md_text(answer["answer"]), "", "**Sources**", ""]
+            lines += [f"**[{c['n']}] {corpus_md(c['label'])}**  ", _facts(c), "",
+                      f"> {corpus_md(c['quote'])}", ""]
+        lines += [f"**{ui('answer', lang)}** " + corpus_md(answer["answer"]), ""]
+        return "\n".join(scope + lines + searched)
+    lines = [corpus_md(answer["answer"]), ""] + searched + [f"**{ui('sources', lang)}**", ""]
     for c in citations:
         page = f" ({md_text(_page(c))})" if c.get("page") else ""
-        lines.append(f"- **[{c['n']}]** {md_text(c['label'])}{page}: *“{md_text(_short(c['quote'], QUOTE_PREVIEW_CHARS))}”*")
+        lines.append(f"- **[{c['n']}]** {corpus_md(c['label'])}{page}: "
+                     f"*“{corpus_md(_short(c['quote'], QUOTE_PREVIEW_CHARS))}”*")
     return "\n".join(scope + lines)
 
 
@@ -241,7 +320,8 @@ def render_documents(rows: list[dict[str, Any]]) -> str:
         f'<td class="pa-num">{esc(r.get("clauses", 0))}</td></tr>' for r in rows)
     total = sum(int(r.get("clauses", 0) or 0) for r in rows)
     return (f'<p>{len(rows)} documents, {total} clauses indexed.</p>'
-            f'<table class="pa-docs" id="pa-docs-table"><thead>{head}</thead><tbody>{body}</tbody></table>')
+            f'<div class="pa-docs-wrap" id="pa-docs-scroll" tabindex="0" role="region" aria-label="Indexed documents">'
+            f'<table class="pa-docs" id="pa-docs-table"><thead>{head}</thead><tbody>{body}</tbody></table></div>')
 
 
 # -- answering without tracebacks ----------------------------------------------------------
@@ -253,7 +333,7 @@ def sentence(exc: BaseException) -> str:
 
 
 def answer_or_error(assistant: Any, question: Any, filters: dict[str, list[str]] | None = None,
-                    lock: threading.Lock | None = None) -> dict[str, Any]:
+                    lock: threading.Lock | None = None, history: list[Any] | None = None) -> dict[str, Any]:
     """``Answer.to_dict()``, or ``{"question", "error"}`` with one sentence; never raises.
 
     The one code path of the ``/ask`` API and the chat: a bad question says what is wrong
@@ -261,7 +341,11 @@ def answer_or_error(assistant: Any, question: Any, filters: dict[str, list[str]]
     folder) says so; anything else is logged with its traceback and shown as ``UNEXPECTED``.
     """
     try:
+        if isinstance(assistant, LiveAssistant):
+            assistant = assistant.get()
         with lock or nullcontext():
+            if history:
+                return assistant.ask(question, filters=filters, history=history).to_dict()
             return assistant.ask(question, filters=filters).to_dict()
     except QuestionError as exc:
         error = str(exc)
@@ -275,17 +359,62 @@ def answer_or_error(assistant: Any, question: Any, filters: dict[str, list[str]]
 
 
 # -- the app --------------------------------------------------------------------------
+# Browser-side helpers, run after the server's reply is on the page.
+SCROLL_TO_ANSWER_JS = """() => {
+  const bots = document.querySelectorAll('#pa-chat [data-testid="bot"]');
+  const last = bots[bots.length - 1];
+  if (!last) return;
+  let box = last.parentElement;
+  while (box && !(box.scrollHeight > box.clientHeight && getComputedStyle(box).overflowY !== 'visible')) {
+    box = box.parentElement;
+  }
+  const row = last.closest('.message-row') || last;
+  if (box) box.scrollTop += row.getBoundingClientRect().top - box.getBoundingClientRect().top - 8;
+}"""
+SHOW_PANEL_JS = """() => {
+  if (window.innerWidth > 720) return;
+  const panel = document.getElementById('clause-panel');
+  if (panel) panel.scrollIntoView({block: 'start'});
+}"""
+NARROW_LAYOUT_JS = """() => {
+  if (window.innerWidth > 720) return;
+  const toggle = document.querySelector('#pa-filters > button, #pa-filters .label-wrap');
+  if (toggle && document.querySelector('#pa-filters #pa-audience')?.offsetParent !== null) toggle.click();
+}"""
+FOLLOW_UP_HINT = ("Follow-up questions (“and in Shenyang?”, “那沈阳呢？”) continue the conversation; "
+                  "the trash button starts a new one.")
+
+
+def _history_for_ask(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The earlier answered turns as ``Assistant.ask(history=...)`` takes them: question, what was searched, and
+    the first citation (the document the answer was about)."""
+    return [{"question": e["question"], "searched_as": e["answer"].get("searched_as", ""),
+             "citations": e["answer"].get("citations", [])[:1]}
+            for e in history if e.get("answer") and str(e.get("question", "")).strip()]
+
+
 def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
-    """The chat, the Documents tab and the ``/ask`` API over an opened ``Assistant``."""
+    """The chat, the Documents tab and the ``/ask`` API over an opened ``Assistant`` (kept on the live index
+    generation by ``LiveAssistant``)."""
+    live = assistant if isinstance(assistant, LiveAssistant) else LiveAssistant(assistant)
     lock = threading.Lock()  # one question at a time through the shared index handles
     feedback = FeedbackLog(settings.feedback_path)
-    docs = assistant.documents()
-    titles = {r["doc_id"]: (r.get("short_title") or r.get("title") or r["doc_id"]) for r in docs}
-    jurisdictions = sorted({r["jurisdiction"] for r in docs if r.get("jurisdiction")}, key=str.lower)
 
-    def entry_for(question: Any, doc_ids: list[str] | None, places: list[str] | None) -> dict[str, Any]:
+    def catalogue() -> tuple[list[dict[str, Any]], dict[str, str], list[str]]:
+        """The live generation's documents, their titles and jurisdictions (the filters and the Documents tab)."""
+        docs = live.get().documents()
+        titles = {r["doc_id"]: (r.get("short_title") or r.get("title") or r["doc_id"]) for r in docs}
+        places = sorted({r["jurisdiction"] for r in docs if r.get("jurisdiction")}, key=str.lower)
+        return docs, titles, places
+
+    docs, titles, jurisdictions = catalogue()
+
+    def entry_for(question: Any, doc_ids: list[str] | None, places: list[str] | None,
+                  history: list[dict[str, Any]]) -> dict[str, Any]:
         text = question if isinstance(question, str) else ""
-        entry: dict[str, Any] = {"question": text, "answer": None, "error": None, "scope": ""}
+        entry: dict[str, Any] = {"question": text, "answer": None, "error": None, "scope": "",
+                                 "answer_id": uuid.uuid4().hex}
+        docs, titles, _ = catalogue()
         filters = {"doc_id": list(doc_ids or []), "jurisdiction": list(places or [])}
         scope = [titles.get(d, d) for d in filters["doc_id"]] + [f"jurisdiction {p}" for p in filters["jurisdiction"]]
         entry["scope"] = "; ".join(scope)
@@ -294,7 +423,8 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                                                for p in filters["jurisdiction"]) for r in docs for d in [r["doc_id"]]):
             entry["error"] = "None of the chosen documents is in the chosen jurisdiction; widen the filters."
             return entry
-        result = answer_or_error(assistant, question, {k: v for k, v in filters.items() if v} or None, lock)
+        result = answer_or_error(live, question, {k: v for k, v in filters.items() if v} or None, lock,
+                                 _history_for_ask(history))
         if "error" in result:
             entry["error"] = result["error"]
         else:
@@ -306,17 +436,17 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         if not answer:
             return gr.update(choices=[], value=None, visible=False)
         if answer["answered"]:
-            choices = [(f"[{c['n']}] {c['label']}", f"c{c['n']}") for c in answer["citations"]]
-            choices += [(f"Related: {c['label']}", f"r{c['n']}") for c in answer.get("related", [])]
+            choices = [(f"[{c['n']}] {strip_markdown(c['label'])[0]}", f"c{c['n']}") for c in answer["citations"]]
+            choices += [(f"Related: {strip_markdown(c['label'])[0]}", f"r{c['n']}") for c in answer.get("related", [])]
             label = "Read a clause in full: the cited ones [n] first, then related ones (not support)"
         else:
-            choices = [(f"Related: {c['label']}", f"r{c['n']}") for c in answer.get("related", [])]
+            choices = [(f"Related: {strip_markdown(c['label'])[0]}", f"r{c['n']}") for c in answer.get("related", [])]
             label = "Related clauses (not support for an answer): choose one to read it"
         return gr.update(choices=choices, value=None, visible=bool(choices), label=label)
 
     def on_ask(question, history, audience, doc_ids, places):
         history = list(history or [])
-        entry = entry_for(question, doc_ids, places)
+        entry = entry_for(question, doc_ids, places, history)
         history.append(entry)
         keep_text = gr.update() if entry["error"] and str(question or "").strip() else ""
         return (messages(history, audience), history, keep_text, citation_choices(entry), PANEL_PLACEHOLDER, "")
@@ -324,6 +454,10 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
     def on_example(evt: gr.SelectData, history, audience, doc_ids, places):
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
         return on_ask(value.get("text", ""), history, audience, doc_ids, places)
+
+    def on_clear():
+        """The trash button: the conversation is gone, not just its view (the next question starts afresh)."""
+        return [], [], gr.update(choices=[], value=None, visible=False), PANEL_PLACEHOLDER, ""
 
     def on_audience(audience, history):
         return gr.update(value=messages(history or [], audience), examples=_examples(audience))
@@ -347,9 +481,9 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
             if entry is None:
                 return "Ask a question first; feedback applies to the latest answer.", gr.update()
             answer = entry["answer"]
-            try:
+            try:  # the same answer_id again replaces the earlier rating of this answer
                 feedback.append(entry["question"], answer["answer"], [c["clause_id"] for c in answer["citations"]],
-                                rating, comment or "")
+                                rating, comment or "", answer_id=entry.get("answer_id", ""))
             except OSError as exc:
                 log.error("cannot write feedback to %s: %s", feedback.path, exc)
                 return "Sorry, the feedback could not be saved on the server.", gr.update()
@@ -362,8 +496,9 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         if not text:
             return '<div class="pa-lookup-empty">Type a clause ID or a reference first.</div>'
         try:
-            with lock, storage_errors("read", assistant.store.location):
-                found = assistant.lookup(text)
+            current = live.get()
+            with lock, storage_errors("read", current.store.location):
+                found = current.lookup(text)
         except IndexUnavailable as exc:
             log.warning("lookup failed: %s", exc)
             return f'<div class="pa-lookup-empty">⚠ {esc(sentence(exc))}</div>'
@@ -373,8 +508,15 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         if not found:
             return (f'<div class="pa-lookup-empty">No clause matches “{esc(_short(text, MAX_ECHO_CHARS))}”. '
                     "Try a clause ID such as <code>beijing-hr-action-plan-2023#IV.XIV</code> "
-                    "or a reference such as “Beijing XIV”.</div>")
+                    "or a reference such as “Beijing XIV”; the table above lists the documents, and "
+                    "<code>policy-assistant docs --clauses DOC_ID</code> lists a document's clause IDs.</div>")
         return "".join(render_clause(c.to_dict(), "Clause, verbatim") for c in found)
+
+    def on_documents():
+        """The Documents tab and the filters as the live generation has them (after an ingest, without a restart)."""
+        docs, titles, places = catalogue()
+        return (render_documents(docs), gr.update(choices=[(titles[d], d) for d in sorted(titles)]),
+                gr.update(choices=places))
 
     with gr.Blocks(title="Policy assistant", analytics_enabled=False) as demo:
         history = gr.State([])
@@ -382,61 +524,72 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                     "every answer cites the exact clauses. Runs entirely on this machine.", elem_id="pa-header")
         with gr.Tabs():
             with gr.Tab("Chat", id="chat"):
-                with gr.Row(equal_height=True):
-                    audience = gr.Radio(list(AUDIENCES), value=PLAIN, label="Audience", info=AUDIENCE_INFO,
-                                        scale=2, elem_id="pa-audience")
-                    doc_filter = gr.Dropdown([(titles[d], d) for d in sorted(titles)], value=[], multiselect=True,
-                                             label="Documents", info="Search only these (empty: all)", scale=3,
-                                             elem_id="pa-doc-filter")
-                    place_filter = gr.Dropdown(jurisdictions, value=[], multiselect=True, label="Jurisdiction",
-                                               info="Empty: all", scale=2, elem_id="pa-jurisdiction-filter")
+                with gr.Accordion("Audience and filters", open=True, elem_id="pa-filters"):
+                    with gr.Row(equal_height=True):
+                        audience = gr.Radio(list(AUDIENCES), value=PLAIN, label="Audience", info=AUDIENCE_INFO,
+                                            scale=2, elem_id="pa-audience")
+                        doc_filter = gr.Dropdown([(titles[d], d) for d in sorted(titles)], value=[],
+                                                 multiselect=True, label="Documents",
+                                                 info="Search only these (empty: all)", scale=3,
+                                                 elem_id="pa-doc-filter")
+                        place_filter = gr.Dropdown(jurisdictions, value=[], multiselect=True, label="Jurisdiction",
+                                                   info="Empty: all", scale=2, elem_id="pa-jurisdiction-filter")
                 with gr.Row(equal_height=False):
-                    with gr.Column(scale=3, min_width=420):
+                    with gr.Column(scale=3, min_width=320):
                         chatbot = gr.Chatbot(
-                            label="Chat", height=500, elem_id="pa-chat", sanitize_html=True, render_markdown=True,
+                            label="Chat", show_label=False, height=500, elem_id="pa-chat", sanitize_html=True,
+                            render_markdown=True, autoscroll=False, buttons=["copy", "copy_all"],
                             latex_delimiters=[], allow_tags=False, feedback_options=None, line_breaks=True,
                             placeholder="**Ask about the indexed HR policies.** Answers quote the documents and "
-                                        "cite each clause; pick an example to start.",
+                                        "cite each clause; pick an example to start. " + FOLLOW_UP_HINT,
                             examples=_examples(PLAIN))
                         with gr.Row():
-                            question = gr.Textbox(placeholder="Ask a question about the HR policies…", show_label=False,
+                            question = gr.Textbox(placeholder="Ask about HR policies…", show_label=False,
                                                   scale=5, max_lines=4, elem_id="pa-question", container=False)
-                            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=90, elem_id="pa-ask")
+                            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="pa-ask")
                         citations = gr.Radio([], label="Cited clauses", visible=False, elem_id="pa-citations")
                         with gr.Row(equal_height=True, elem_id="pa-feedback"):
-                            comment = gr.Textbox(placeholder="Optional comment on the latest answer", show_label=False,
-                                                 scale=4, max_lines=2, container=False, elem_id="pa-comment")
-                            up = gr.Button("Helpful", scale=1, min_width=130, size="md", elem_id="pa-up")
-                            down = gr.Button("Not helpful", scale=1, min_width=160, size="md", elem_id="pa-down")
+                            comment = gr.Textbox(placeholder="Comment (optional)", show_label=False,
+                                                 scale=4, max_lines=2, container=False, elem_id="pa-comment",
+                                                 min_width=160)
+                            up = gr.Button("Helpful", scale=1, min_width=110, size="md", elem_id="pa-up")
+                            down = gr.Button("Not helpful", scale=1, min_width=140, size="md", elem_id="pa-down")
                         status = gr.Markdown("", elem_id="pa-feedback-status")
-                    with gr.Column(scale=2, min_width=320):
+                    with gr.Column(scale=2, min_width=300):
                         panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="clause-panel", js_on_load=None)
-            with gr.Tab("Documents", id="documents"):
-                gr.HTML(render_documents(docs), elem_id="pa-documents", js_on_load=None)
+            with gr.Tab("Documents", id="documents") as documents_tab:
+                documents_html = gr.HTML(render_documents(docs), elem_id="pa-documents", js_on_load=None)
                 gr.Markdown("### Look up a clause\nA clause ID such as `beijing-hr-action-plan-2023#IV.XIV`, "
                             "or a reference such as “Beijing XIV” or “part III clause VII”.")
                 with gr.Row():
-                    lookup_box = gr.Textbox(show_label=False, placeholder="beijing-hr-action-plan-2023#IV.XIV",
-                                            scale=5, container=False, elem_id="pa-lookup")
-                    lookup_btn = gr.Button("Show clause", scale=1, min_width=120, elem_id="pa-lookup-btn")
+                    lookup_box = gr.Textbox(show_label=False, placeholder="e.g. Beijing XIV",
+                                            scale=5, container=False, elem_id="pa-lookup", min_width=160)
+                    lookup_btn = gr.Button("Show clause", scale=1, min_width=110, elem_id="pa-lookup-btn")
                 lookup_out = gr.HTML("", elem_id="pa-lookup-result", js_on_load=None)
 
-        ui = {"api_visibility": "private"}
+        ui_only = {"api_visibility": "private"}
         ask_inputs = [question, history, audience, doc_filter, place_filter]
         ask_outputs = [chatbot, history, question, citations, panel, status]
-        question.submit(on_ask, ask_inputs, ask_outputs, **ui)
-        ask_btn.click(on_ask, ask_inputs, ask_outputs, **ui)
-        chatbot.example_select(on_example, [history, audience, doc_filter, place_filter], ask_outputs, **ui)
-        audience.change(on_audience, [audience, history], [chatbot], **ui)
-        citations.input(on_citation, [citations, history], [panel], **ui)
-        up.click(on_feedback("up"), [history, comment], [status, comment], **ui)
-        down.click(on_feedback("down"), [history, comment], [status, comment], **ui)
-        lookup_box.submit(on_lookup, [lookup_box], [lookup_out], **ui)
-        lookup_btn.click(on_lookup, [lookup_box], [lookup_out], **ui)
+        question.submit(on_ask, ask_inputs, ask_outputs, **ui_only).then(None, js=SCROLL_TO_ANSWER_JS, **ui_only)
+        ask_btn.click(on_ask, ask_inputs, ask_outputs, **ui_only).then(None, js=SCROLL_TO_ANSWER_JS, **ui_only)
+        chatbot.example_select(on_example, [history, audience, doc_filter, place_filter], ask_outputs,
+                               **ui_only).then(None, js=SCROLL_TO_ANSWER_JS, **ui_only)
+        chatbot.clear(on_clear, None, [chatbot, history, citations, panel, status], **ui_only)
+        audience.change(on_audience, [audience, history], [chatbot], **ui_only)
+        citations.input(on_citation, [citations, history], [panel], **ui_only).then(None, js=SHOW_PANEL_JS,
+                                                                                    **ui_only)
+        up.click(on_feedback("up"), [history, comment], [status, comment], **ui_only)
+        down.click(on_feedback("down"), [history, comment], [status, comment], **ui_only)
+        lookup_box.submit(on_lookup, [lookup_box], [lookup_out], **ui_only)
+        lookup_btn.click(on_lookup, [lookup_box], [lookup_out], **ui_only)
+        documents_tab.select(on_documents, None, [documents_html, doc_filter, place_filter], **ui_only)
+        demo.load(on_documents, None, [documents_html, doc_filter, place_filter], **ui_only).then(
+            None, js=NARROW_LAYOUT_JS, **ui_only)
 
-        def ask(question: str) -> dict:
-            """Answer a question from the indexed clauses: the JSON of `policy-assistant ask --json`."""
-            return answer_or_error(assistant, question, lock=lock)
+        def ask(question: str, history: list | None = None) -> dict:
+            """Answer a question from the indexed clauses: the JSON of `policy-assistant ask --json`.
+            `history`: the conversation's earlier questions, oldest first, to ask this one as a follow-up."""
+            return answer_or_error(live, question, lock=lock, history=list(history or []))
 
         gr.api(ask, api_name="ask")
     return demo

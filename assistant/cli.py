@@ -10,6 +10,8 @@ import json
 import logging
 import sys
 from pathlib import Path
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from common import offline  # noqa: F401
@@ -37,20 +39,41 @@ def _print_json(data: Any) -> None:
 
 
 # -- ingest ---------------------------------------------------------------------
+progress_log = logging.getLogger("policy_assistant.ingest")
+PROGRESS_STEP = 10  # per cent between two progress lines when stderr is not a terminal
+
+
+@contextmanager
+def ingest_progress(what: str) -> Iterator[Callable[[int, int, str], None]]:
+    """Progress of an ingest for ``run_ingest(progress=...)``: a rich bar when stderr is a terminal, otherwise a
+    log line every ``PROGRESS_STEP`` per cent (a CI log or ``make run > log`` still shows that it is working)."""
+    if sys.stderr.isatty():
+        from rich.console import Console
+        from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+        columns = (TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeElapsedColumn())
+        with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
+            task = bar.add_task(what, total=None)
+            yield lambda done, total, _: bar.update(task, completed=done, total=total)
+        return
+    progress_log.setLevel(logging.INFO)
+    reported = [-PROGRESS_STEP]
+
+    def line(done: int, total: int, _: str) -> None:
+        percent = 100 * done // total if total else 100
+        if percent >= reported[0] + PROGRESS_STEP or (done >= total and reported[0] < 100):
+            reported[0] = percent
+            progress_log.info("%s: %d%% (%s of %s characters embedded)", what, percent, f"{done:,}", f"{total:,}")
+    yield line
+
+
 def cmd_ingest(args: argparse.Namespace) -> int:
     from ingest.pipeline import run_ingest
 
     settings = _settings(args)
     paths = [Path(p) for p in args.paths] or None
-    if args.json or not sys.stderr.isatty():
-        report = run_ingest(settings, paths, prune=args.prune)
-    else:
-        from rich.progress import Progress
-
-        with Progress(transient=True) as bar:
-            task = bar.add_task("Embedding clauses", total=None)
-            report = run_ingest(settings, paths, prune=args.prune,
-                                progress=lambda done, total, _: bar.update(task, completed=done, total=total))
+    with ingest_progress("Embedding clauses") as progress:
+        report = run_ingest(settings, paths, prune=args.prune, progress=progress)
     if args.json:
         _print_json(report.to_dict())
     else:
@@ -64,12 +87,17 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def ensure_index(settings: Settings) -> None:
-    """Build the index when it is missing or the corpus changed; a no-op (milliseconds) otherwise."""
+    """Build the index when it is missing or the corpus changed; a no-op (milliseconds) otherwise.
+
+    A file removed from the corpus folder is a change too: its document is dropped, so a deleted file is never
+    cited (documents ingested from other paths stay; ``ingest --prune`` removes those)."""
     from ingest.pipeline import run_ingest
 
-    report = run_ingest(settings)
-    if report.embedded:
-        log.info("indexed %d new or changed chunks", report.embedded)
+    with ingest_progress(f"Indexing {settings.corpus_dir.name}/ (first start: about a minute)") as progress:
+        report = run_ingest(settings, prune_removed=True, progress=progress)
+    if report.embedded or report.removed:
+        print(f"policy-assistant: indexed {report.embedded} new or changed chunks, removed {report.removed} "
+              f"deleted document(s); {report.documents} documents in the index", file=sys.stderr, flush=True)
     for err in report.errors:
         log.warning("skipped %s: %s", err["path"], err["error"])
 
@@ -123,7 +151,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     if citation is None:
         found = assistant.lookup(args.clause_id)
         if not found:
-            print(f"No clause {args.clause_id!r} in the index; `policy-assistant docs` lists the documents.", file=sys.stderr)
+            doc_id = args.clause_id.split("#", 1)[0].strip()
+            known = {r["doc_id"] for r in assistant.documents()}
+            where = (f"`policy-assistant docs --clauses {doc_id}` lists its clause IDs" if doc_id in known else
+                     "`policy-assistant docs` lists the documents and `policy-assistant docs --clauses DOC` "
+                     "a document's clause IDs")
+            print(f"No clause {args.clause_id!r} in the index; {where}.", file=sys.stderr)
             return 1
         citation = found[0]
     data = {k: v for k, v in citation.to_dict().items() if k in
@@ -139,17 +172,40 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_docs(args: argparse.Namespace) -> int:
     from assistant.core import Assistant
 
-    rows = Assistant.open(settings=_settings(args)).documents()
+    assistant = Assistant.open(settings=_settings(args))
+    if args.clauses:
+        return _print_clauses(assistant, args.clauses, args.json)
+    rows = assistant.documents()
     if args.json:
         _print_json(rows)
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    table = Table("doc_id", "title", "date", "type", "clauses")
+    # doc_ids are what people copy into `show` and `--doc`: never cut them; the title wraps instead.
+    table = Table(expand=False, pad_edge=False)
+    table.add_column("doc_id", no_wrap=True, min_width=max((len(r["doc_id"]) for r in rows), default=6))
+    table.add_column("title", ratio=1, overflow="fold")
+    table.add_column("date", no_wrap=True)
+    table.add_column("clauses", justify="right", no_wrap=True)
     for r in rows:
-        table.add_row(r["doc_id"], r["short_title"], r["date"], r["doc_type"], str(r["clauses"]))
+        table.add_row(r["doc_id"], r["short_title"] or r["title"], r["date"], str(r["clauses"]))
     Console().print(table)
+    return 0
+
+
+def _print_clauses(assistant, doc_id: str, as_json: bool) -> int:
+    """``docs --clauses DOC``: every clause ID of one document with its label, in document order."""
+    rows = assistant.clauses(doc_id)
+    if not rows:
+        print(f"No document {doc_id!r} in the index; `policy-assistant docs` lists the doc_ids.", file=sys.stderr)
+        return 1
+    if as_json:
+        _print_json(rows)
+        return 0
+    width = max(len(r["clause_id"]) for r in rows)
+    for r in rows:
+        print(f"{r['clause_id']:<{width}}  {r['label']}")
     return 0
 
 
@@ -216,7 +272,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_show)
 
-    p = common(sub.add_parser("docs", help="list the indexed documents"))
+    p = common(sub.add_parser("docs", help="list the indexed documents (or one document's clause IDs)"))
+    p.add_argument("--clauses", metavar="DOC", help="list the clause IDs and labels of the document DOC (a doc_id)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_docs)
 

@@ -6,10 +6,12 @@ import logging
 import re
 import time
 import unicodedata
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.answering import ExtractiveAnswerer, citation_from_hit
+from assistant.conversation import ConversationResolver
 from assistant.filters import Filters
 from assistant.references import DocumentNames, Reference, resolve
 from assistant.retrieval import HybridRetriever, Hit
@@ -37,6 +39,7 @@ class Assistant:
         self.retriever = retriever
         self.answerer = answerer
         self.names = DocumentNames.of(state.docs)
+        self.conversation = ConversationResolver(self.names, state.docs)
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> "Assistant":
@@ -100,10 +103,21 @@ class Assistant:
             raise QuestionError("Questions can be asked in English or Chinese; this one uses neither.")
         return text
 
-    def ask(self, question: str, top_k: int = 5, filters: Filters | dict[str, Any] | None = None) -> Answer:
-        """Answer from the indexed clauses, citing them, or decline and show the closest ones."""
+    def ask(self, question: str, top_k: int = 5, filters: Filters | dict[str, Any] | None = None,
+            history: Sequence[Any] | None = None) -> Answer:
+        """Answer from the indexed clauses, citing them, or decline and show the closest ones.
+
+        ``history``: the conversation's earlier questions, oldest first (strings, or dicts with ``question`` and
+        optionally ``searched_as`` and ``citations``). A follow-up ("and in Shenyang?") is searched as the
+        self-contained question it stands for, reported in ``Answer.searched_as``; a new question starts afresh."""
         started = time.perf_counter()
         text = self.clean_question(question)
+        searched_as = ""
+        if history:
+            resolution = self.conversation.resolve(text, history)
+            if resolution.rewritten:
+                text = searched_as = resolution.searched_as
+                log.debug("follow-up %r searched as %r (%s)", question, text, resolution.reason)
         try:
             allowed = self._allowed_docs(filters)
         except ValueError as exc:
@@ -112,7 +126,9 @@ class Assistant:
         reference = resolve(text, self.names, mentioned)
         query_vector = self.retriever.embedder.embed_query(text)
         with storage_errors("search", self.store.location):
-            return self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned))
+            answer = self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned))
+        answer.searched_as = searched_as
+        return answer
 
     def _answer(self, question: str, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
                 query_vector, started: float, mentioned: set[str]) -> Answer:
@@ -163,6 +179,17 @@ class Assistant:
             return []
         hits = self.retriever.chunks_where(reference.where(), limit=10)
         return [citation_from_hit(n, h, str(h.meta.get("clause_text", ""))) for n, h in enumerate(hits, start=1)]
+
+    def clauses(self, doc_id: str) -> list[dict[str, Any]]:
+        """Every clause of one document (ID, label, page) in reading order, for ``docs --clauses``; [] for a
+        doc_id that is not indexed."""
+        info = self.state.docs.get(doc_id)
+        if info is None:
+            return []
+        where = {"$and": [{"doc_id": doc_id}, {"window": {"$lte": 1}}]}
+        hits = self.retriever.chunks_where(where, limit=max(int(info.get("chunks", 0) or 0), 1) + 10)
+        return [{"clause_id": h.meta.get("clause_id", ""), "label": h.meta.get("label", ""),
+                 "page": h.meta.get("page")} for h in hits]
 
     def documents(self) -> list[dict[str, Any]]:
         """One row per indexed document, for ``policy-assistant docs`` and the Documents tab."""

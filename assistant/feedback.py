@@ -5,6 +5,11 @@ cited, the rating ("up" or "down") and an optional comment. Appends from many th
 (a threading lock) and from several processes (``O_APPEND`` with one ``write`` per line,
 plus an advisory ``flock``) never interleave. ``read`` skips lines that are not valid
 JSON objects, so a half-written or hand-edited line cannot break ``policy-assistant feedback``.
+
+A rating carries the ID of the answer it is about (``answer_id``; the chat gives each answer one). Rating the same
+answer again replaces the earlier rating: ``read`` returns only the latest entry per answer, so a reader never sees
+"helpful" and "not helpful" for one answer. The file itself stays append-only, which keeps concurrent writers and a
+crash mid-write safe; the replaced line remains there as history.
 """
 
 from __future__ import annotations
@@ -42,8 +47,9 @@ class FeedbackLog:
         self.path = Path(path).expanduser()
 
     def append(self, question: str, answer_text: str, citation_ids: Iterable[str], rating: str,
-               comment: str = "") -> dict[str, Any]:
-        """Write one entry and return it; ``rating`` must be "up" or "down"."""
+               comment: str = "", answer_id: str = "") -> dict[str, Any]:
+        """Write one entry and return it; ``rating`` must be "up" or "down". An entry with the ``answer_id`` of an
+        earlier one replaces it (see ``read``)."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {', '.join(RATINGS)}, got {rating!r}")
         entry = {
@@ -54,6 +60,8 @@ class FeedbackLog:
             "citations": [str(c) for c in citation_ids],
             "comment": str(comment or "").strip()[:MAX_COMMENT_CHARS],
         }
+        if answer_id:
+            entry["answer_id"] = str(answer_id)
         data = (json.dumps(entry, ensure_ascii=False) + "\n").encode("utf-8")
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with _lock_for(self.path):
@@ -70,7 +78,8 @@ class FeedbackLog:
         return entry
 
     def read(self) -> list[dict[str, Any]]:
-        """Every well-formed entry, oldest first; a missing file is an empty log."""
+        """Every well-formed entry, oldest first, the latest rating of each answer only (an entry with the same
+        ``answer_id`` as a later one was replaced by it); a missing file is an empty log."""
         try:
             raw = self.path.read_bytes()
         except FileNotFoundError:
@@ -86,4 +95,6 @@ class FeedbackLog:
                 continue
             if isinstance(entry, dict):
                 entries.append(entry)
-        return entries
+        latest = {e["answer_id"]: i for i, e in enumerate(entries) if isinstance(e.get("answer_id"), str)}
+        return [e for i, e in enumerate(entries)
+                if not isinstance(e.get("answer_id"), str) or latest[e["answer_id"]] == i]

@@ -43,6 +43,7 @@ class Answer:
     latency_ms: float = 0.0
     support: float = 0.0  # the calibrated evidence score the decline decision used
     lead: str = ""  # the direct answer put first ("Yes", "69,900"), verbatim from the first citation; else ""
+    searched_as: str = ""  # the self-contained question a follow-up was searched as ("" when asked as typed)
     decline_reason: str = ""  # why a declined question was declined: "weak support" or "missing <detail>", e.g. "missing amount"
     timings: dict[str, float] = field(default_factory=dict, repr=False)
 
@@ -57,6 +58,7 @@ class Answer:
             "latency_ms": round(self.latency_ms, 2),
             "support": round(self.support, 4),
             "decline_reason": self.decline_reason,
+            "searched_as": self.searched_as,
         }
 
 

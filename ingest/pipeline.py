@@ -76,8 +76,13 @@ def chunk_metadata(chunk: Chunk, doc: SourceDocument) -> dict[str, Any]:
 
 
 def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: bool = False,
-               progress: Progress | None = None, store: IndexStore | None = None) -> IngestReport:
-    """Bring the index in line with the corpus; only new and changed documents are embedded."""
+               progress: Progress | None = None, store: IndexStore | None = None,
+               prune_removed: bool = False) -> IngestReport:
+    """Bring the index in line with the corpus; only new and changed documents are embedded.
+
+    ``prune`` removes every indexed document that is not in this run; ``prune_removed`` (what ``make run`` and
+    ``serve`` use) removes only those whose file was in the corpus folder and is gone, keeping documents that were
+    ingested from other paths: a file deleted from the corpus is a change like any other."""
     store = store or IndexStore(settings)
     embedder = get_embedder(settings.embedder)
     with storage_errors("read", store.location):
@@ -88,7 +93,8 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
         log.warning("index was built with %s, %s-token chunks, pipeline v%s; re-embedding everything",
                     previous.embedder, previous.chunk_tokens, previous.pipeline)
     report = IngestReport()
-    docs = _load_all(settings, paths, report)
+    outside: set[str] = set()
+    docs = _load_all(settings, paths, report, outside)
     old_docs = {} if previous is None else previous.docs
     whole_corpus = paths is None
 
@@ -96,16 +102,23 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
     kept_ids = [d.meta.doc_id for d in docs if d not in changed]
     seen = {d.meta.doc_id for d in docs}
     missing = [doc_id for doc_id in old_docs if doc_id not in seen]
-    if prune or not whole_corpus:
-        removed = missing if prune else []
+    if prune:
+        removed = missing
+    elif prune_removed and whole_corpus:  # an index from before "in_corpus" was recorded: its files were the corpus
+        removed = [doc_id for doc_id in missing if old_docs[doc_id].get("in_corpus", True)
+                   and not (settings.corpus_dir / str(old_docs[doc_id].get("path", ""))).exists()]  # not a bad file
     else:
         removed = []
     carried = kept_ids + ([] if rebuild else [d for d in missing if d not in removed])
     report.unchanged = len(kept_ids)
     report.removed = len(removed)
-    if missing and not prune and whole_corpus:
+    if removed and not prune:
+        log.info("%d document(s) removed from the corpus folder; dropping them from the index: %s",
+                 len(removed), ", ".join(removed))
+    kept_missing = [doc_id for doc_id in missing if doc_id not in removed]
+    if kept_missing and whole_corpus and not prune:
         log.info("%d indexed document(s) no longer in the corpus; keeping them (use --prune to remove): %s",
-                 len(missing), ", ".join(missing))
+                 len(kept_missing), ", ".join(kept_missing))
 
     if previous is not None and not changed and not removed:
         _summarise(report, previous.docs)
@@ -124,7 +137,8 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
                 state.docs[doc_id] = old_docs[doc_id]
 
         total_chars = sum(len(doc.text) for doc in changed)
-        report.embedded = _embed_and_write(_chunks_of(changed, state, settings.chunk_tokens), total_chars, embedder,
+        report.embedded = _embed_and_write(_chunks_of(changed, state, settings.chunk_tokens, outside), total_chars,
+                                           embedder,
                                            chunks_col, sentences_col, settings, progress)
 
         all_ids, all_texts = _all_chunk_texts(chunks_col, settings.read_batch)
@@ -134,7 +148,7 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
         except OSError as exc:
             raise IndexUnavailable(f"cannot write the BM25 index under {store.bm25_root()} ({exc.strerror})") from exc
         store.commit(state)
-        store.drop_other_generations(keep=generation)
+        store.drop_other_generations(keep=generation, previous=previous.generation if previous else None)
     report.generation = generation
     _summarise(report, state.docs)
     return report
@@ -146,8 +160,10 @@ def _summarise(report: IngestReport, docs: dict[str, dict[str, Any]]) -> None:
     report.chunks = sum(d["chunks"] for d in docs.values())
 
 
-def _load_all(settings: Settings, paths: Sequence[Path] | None, report: IngestReport) -> list[SourceDocument]:
-    """Load every file, recording bad ones and duplicate contents instead of stopping."""
+def _load_all(settings: Settings, paths: Sequence[Path] | None, report: IngestReport,
+              outside: set[str] | None = None) -> list[SourceDocument]:
+    """Load every file, recording bad ones and duplicate contents instead of stopping; the doc_ids of files from
+    outside the corpus folder go into ``outside``."""
     root = settings.corpus_dir
     files = discover(list(paths) if paths else [root], settings.corpus_exclude)
     if paths is None and not root.is_dir():
@@ -177,6 +193,8 @@ def _load_all(settings: Settings, paths: Sequence[Path] | None, report: IngestRe
             continue
         by_text[text_key] = doc.path
         by_id[doc.meta.doc_id] = doc.path
+        if outside is not None and not path.absolute().is_relative_to(root.absolute()):
+            outside.add(doc.meta.doc_id)
         docs.append(doc)
     return docs
 
@@ -187,15 +205,16 @@ def _batches(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
         yield batch
 
 
-def _chunks_of(changed: list[SourceDocument], state: IndexState,
-               budget: int) -> Iterator[tuple[Chunk, SourceDocument]]:
+def _chunks_of(changed: list[SourceDocument], state: IndexState, budget: int,
+               outside: set[str] = frozenset()) -> Iterator[tuple[Chunk, SourceDocument]]:
     """Parse and chunk one document at a time, recording it in ``state``: a large corpus is never held in
     memory as chunks all at once (at 100k chunks that was hundreds of MB of peak memory)."""
     for doc in changed:
         clauses = parse_clauses(doc)
         chunks = chunk_clauses(clauses, budget)
         state.docs[doc.meta.doc_id] = {"hash": doc.hash, "path": doc.path, "meta": doc.meta.to_dict(),
-                                       "clauses": len(clauses), "chunks": len(chunks), "pages": len(doc.pages) or None}
+                                       "clauses": len(clauses), "chunks": len(chunks), "pages": len(doc.pages) or None,
+                                       "in_corpus": doc.meta.doc_id not in outside}
         yield from ((chunk, doc) for chunk in chunks)
 
 

@@ -159,6 +159,14 @@ class IndexStore:
             return None
         return IndexState.from_json(got["documents"][0])
 
+    def live_generation(self) -> int | None:
+        """The live generation's number only: what a running app checks before each request to notice a new
+        index (one small read, without the document table ``current`` parses)."""
+        got = self._state_collection().get(ids=[STATE_ID], include=["metadatas"])
+        if not got["ids"]:
+            return None
+        return int((got["metadatas"][0] or {}).get("generation", 0))
+
     def commit(self, state: IndexState) -> None:
         """Make ``state`` the live generation in one atomic write."""
         state.created = time.time()
@@ -179,16 +187,20 @@ class IndexStore:
             self._delete(name)
         return generation
 
-    def drop_other_generations(self, keep: int) -> None:
-        """Remove every generation but ``keep`` (old ones after a swap, partial ones after a crash)."""
-        keep_names = {self.chunk_collection_name(keep), self.sentence_collection_name(keep), f"{self.prefix}_state"}
+    def drop_other_generations(self, keep: int, previous: int | None = None) -> None:
+        """Remove every generation but ``keep`` and ``previous`` (older ones after a swap, partial ones after a
+        crash). The previous generation stays until the next ingest, so a running app's requests that started on it
+        finish on it instead of failing when the pointer moves under them."""
+        kept = [g for g in (keep, previous) if g is not None]
+        keep_names = {f"{self.prefix}_state"}
+        keep_names |= {n for g in kept for n in (self.chunk_collection_name(g), self.sentence_collection_name(g))}
         for name in self._collection_names():
             if name.startswith(self.prefix + "_") and name not in keep_names:
                 self._delete(name)
         bm25_root = self.bm25_root()
         if bm25_root.is_dir():
             for child in bm25_root.iterdir():
-                if child.name != self.chunk_collection_name(keep):
+                if child.name not in keep_names:
                     shutil.rmtree(child, ignore_errors=True)
 
     def bm25_dir(self, generation: int) -> Path:

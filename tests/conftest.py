@@ -7,8 +7,11 @@ any change to either builds a fresh one. Tests that modify an index copy it firs
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
+import os
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -44,18 +47,36 @@ def build_index(root: Path, files: dict[str, str], **settings: object) -> Settin
     return built
 
 
+def cached_index(cache: Path, build: Callable[[Path], None]) -> Path:
+    """``cache``, built by ``build(folder)`` unless a finished one is there. Several test runs share the cache (other
+    sessions run tests in the same tree): a lock lets one build while the others wait, and the build happens in a
+    private folder renamed into place when complete, so nobody opens a half-built index."""
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    if (cache / "READY").exists():
+        return cache
+    with open(cache.with_name(cache.name + ".lock"), "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if (cache / "READY").exists():  # another run built it while this one waited
+            return cache
+        building = cache.with_name(f"{cache.name}.building-{os.getpid()}")
+        shutil.rmtree(building, ignore_errors=True)
+        build(building)
+        (building / "READY").write_text("ok")
+        shutil.rmtree(cache, ignore_errors=True)  # an interrupted build of the old, unlocked kind
+        building.rename(cache)  # old caches are left alone: another session may have one open
+    return cache
+
+
 @pytest.fixture(scope="session")
 def seed_index_dir() -> Path:
     """A read-only index of the bundled corpus. Copy it (``index_copy``) before changing anything."""
     from ingest.pipeline import run_ingest
 
-    cache = ROOT / ".pytest_cache" / f"seed-index-{_source_hash()}"
-    if not (cache / "READY").exists():
-        shutil.rmtree(cache, ignore_errors=True)  # a build that was interrupted
-        report = run_ingest(Settings.load(index_dir=cache, corpus_dir=CORPUS))
+    def build(folder: Path) -> None:
+        report = run_ingest(Settings.load(index_dir=folder, corpus_dir=CORPUS))
         assert report.ok, report.errors
-        (cache / "READY").write_text("ok")  # old caches are left alone: another session may have one open
-    return cache
+
+    return cached_index(ROOT / ".pytest_cache" / f"seed-index-{_source_hash()}", build)
 
 
 @pytest.fixture(scope="session")
@@ -65,14 +86,12 @@ def zh_index_dir() -> Path:
 
     if not CORPUS_ZH.is_dir():
         pytest.skip("../shared/corpus-zh is not beside this clone")
-    cache = ROOT / ".pytest_cache" / f"zh-index-{_source_hash(CORPUS_ZH)}"
-    if not (cache / "READY").exists():
-        shutil.rmtree(cache, ignore_errors=True)
+    def build(folder: Path) -> None:
         laws = [p for p in sorted(CORPUS_ZH.glob("*.md")) if p.with_suffix(".meta.toml").exists()]  # not README.md
-        report = run_ingest(Settings.load(index_dir=cache, corpus_dir=CORPUS_ZH), paths=laws)
+        report = run_ingest(Settings.load(index_dir=folder, corpus_dir=CORPUS_ZH), paths=laws)
         assert report.ok and report.documents == 6, report.errors
-        (cache / "READY").write_text("ok")
-    return cache
+
+    return cached_index(ROOT / ".pytest_cache" / f"zh-index-{_source_hash(CORPUS_ZH)}", build)
 
 
 @pytest.fixture(scope="session")
