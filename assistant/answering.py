@@ -20,6 +20,7 @@ import numpy as np
 from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
                                     unanswered_detail)
 from assistant.messages import MESSAGES, decline_text, language_of, say
+from assistant.premises import PremiseCheck
 from assistant.retrieval import Hit, SentenceRow, relevance
 from assistant.types import Answer, Citation
 from common.analysis import has_cjk, tokenize
@@ -28,6 +29,8 @@ from common.settings import Settings
 DECLINE_TEXT = MESSAGES["decline"]["en"]
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
 WEAK_SUPPORT, MISSING_DETAIL = "weak support", "missing"
+# A premise the question states that the index never mentions, or that the documents answering it do not state.
+NOT_MENTIONED, NOT_STATED = "not mentioned", "not stated"
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 # A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
 # of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
@@ -65,10 +68,12 @@ class ExtractiveAnswerer:
     SECOND_SENTENCE_MARGIN = 0.09
     CANDIDATE_CHUNKS = 4
 
-    def __init__(self, settings: Settings, document_frequency: dict[str, int], n_chunks: int) -> None:
+    def __init__(self, settings: Settings, document_frequency: dict[str, int], n_chunks: int,
+                 premises: PremiseCheck | None = None) -> None:
         self.settings = settings
         self.df = document_frequency
         self.n_chunks = max(n_chunks, 1)
+        self.premises = premises
 
     def idf(self, term: str) -> float:
         df = self.df.get(term, 0)
@@ -114,8 +119,12 @@ class ExtractiveAnswerer:
         return best.dense
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
-            lookup: bool = False) -> Answer:
-        """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present."""
+            lookup: bool = False, absent: str = "") -> Answer:
+        """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present.
+        ``absent``: a clause the question names in a document that has no such clause ("劳动合同法 第一百零五条"):
+        whatever it asks about that clause, no other clause answers it."""
+        if absent:
+            return self._decline(question, hits, [], 0.0, f"{NOT_MENTIONED} {absent}")
         if not hits:
             return self._decline(question, [], [], 0.0, WEAK_SUPPORT)
         pinned = [h for h in hits if h.pinned]
@@ -129,7 +138,9 @@ class ExtractiveAnswerer:
         best = scored[0]
         support = self.support(best)
         chosen = self._choose(scored)
-        reason = self._decline_reason(question, support, " ".join(s.row.text for s in chosen), best.row.text)
+        # a false premise first: it is the truest reason ("do not mention Shanghai", not "do not state the wage")
+        reason = (self._premise_reason(question, chosen)
+                  or self._decline_reason(question, support, " ".join(s.row.text for s in chosen), best.row.text))
         if reason:
             return self._decline(question, hits, scored, support, reason)
         return self._compose(question, chosen, hits, scored, support)
@@ -139,6 +150,17 @@ class ExtractiveAnswerer:
         if has_cjk(best_sentence):
             return self.settings.min_support_zh_zh if has_cjk(question) else self.settings.min_support_en_zh
         return self.settings.min_support
+
+    def _premise_reason(self, question: str, chosen: list[ScoredSentence]) -> str:
+        """A premise of the question (an amount, a year, a place) that the cited documents do not state."""
+        if self.premises is None:
+            return ""
+        found = self.premises.unsupported(question, [str(s.hit.meta.get("doc_id", "")) for s in chosen],
+                                          [str(s.hit.meta.get("clause_text", s.hit.text)) for s in chosen])
+        if found is None:
+            return ""
+        premise, anywhere = found
+        return f"{NOT_MENTIONED if anywhere is False else NOT_STATED} {premise.text}"
 
     def _decline_reason(self, question: str, support: float, evidence: str, best_sentence: str) -> str:
         """Why the chosen evidence does not answer the question ("" when it does)."""
@@ -189,13 +211,14 @@ class ExtractiveAnswerer:
         return Answer(question, text, True, citations, related, support=support, lead=lead)
 
     def _lookup_answer(self, question: str, hits: list[Hit]) -> Answer:
-        """A direct clause reference: the clause itself, quoted from its start."""
+        """A direct clause reference: the clause itself, quoted from its start (its label is on the citation, so the
+        text does not repeat it: a clause's text already opens with its number and title)."""
         citations = []
         parts = []
         for n, hit in enumerate(hits[:3], start=1):
             text = str(hit.meta.get("clause_text", hit.text))
             citations.append(citation_from_hit(n, hit, text))
-            parts.append(f"{hit.meta.get('label', '')}: {text} [{n}]")
+            parts.append(f"{text} [{n}]")
         return Answer(question, "\n\n".join(parts), True, citations, [], support=1.0)
 
     def _decline(self, question: str, hits: list[Hit], scored: list[ScoredSentence], support: float,

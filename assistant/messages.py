@@ -28,6 +28,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "The indexed documents do not mention {what}.",
         "zh": "所检索的文件没有提到“{what}”。",
     },
+    "not stated": {
+        "en": "The documents these clauses come from do not state {what}.",
+        "zh": "这些条款所在的文件没有写明“{what}”。",
+    },
     "yes": {"en": "Yes", "zh": "是"},
 }
 
@@ -61,8 +65,9 @@ def decline_text(lang: str, reason: str) -> str:
     """The decline and its reason as the reader sees them: "…; the closest clauses are listed. <why>"."""
     if reason.startswith("missing "):
         why = say("missing", lang, detail=reason.removeprefix("missing ").strip())
-    elif reason.startswith("not mentioned "):
-        why = say("not mentioned", lang, what=reason.removeprefix("not mentioned ").strip())
+    elif reason.startswith(("not mentioned ", "not stated ")):
+        key = "not mentioned" if reason.startswith("not mentioned ") else "not stated"
+        why = say(key, lang, what=reason.removeprefix(key).strip())
     else:
         why = say("weak support", lang)
     return f"{say('decline', lang)}{'' if lang == 'zh' else ' '}{why}"

@@ -44,6 +44,17 @@ class Reference:
     clause_id: str = ""
     key: str = ""  # an article's key ("A19"): articles are numbered across their document
 
+    def named_in(self, docs: dict[str, dict[str, Any]]) -> str:
+        """How the reader would write this reference ("劳动合同法 第一百零五条", "Beijing plan, clause XL") when it
+        names a numbered unit of particular documents; "" for a clause_id or a reference to no document."""
+        if self.clause_id or not self.doc_ids or not self.number:
+            return ""
+        title = " / ".join(str(docs.get(d, {}).get("meta", {}).get("short_title", d)) for d in self.doc_ids)
+        value = int(self.number) if self.number.isdigit() else roman_value(self.number)
+        if self.key and value:
+            return f"{title} 第{to_cjk(value)}条"
+        return f"{title}, {self.kind or 'clause'} {self.number}"
+
     def spellings(self) -> list[str]:
         """The number as any document may print it: "14", "XIV" and "十四" are the same clause number."""
         value = int(self.number) if self.number.isdigit() else roman_value(self.number) or cjk_value(self.number)
@@ -135,6 +146,12 @@ def _name_spans(alias: str, folded_question: str) -> list[tuple[int, int]]:
     if has_cjk(alias):
         return [(m.start(), m.end()) for m in re.finditer(re.escape(alias), folded_question)]
     return [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", folded_question)]
+
+
+def without_references(text: str) -> str:
+    """``text`` with its clause references taken out ("劳动合同法第十九条说了什么" → "劳动合同法说了什么"), so what
+    is left shows whether the question asks anything beyond naming a clause."""
+    return _ZH_ARTICLE.sub(" ", _KEYWORD_NUMBER.sub(" ", _CLAUSE_ID.sub(" ", text)))
 
 
 def resolve(question: str, names: DocumentNames, mentioned: list[str] | None = None) -> Reference | None:

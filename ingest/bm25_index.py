@@ -64,6 +64,10 @@ class BM25Index:
             return None
         return cls(retriever, ids)
 
+    def vocabulary(self) -> list[str]:
+        """Every term of the index (as ``tokenize`` writes them)."""
+        return list(getattr(self._retriever, "vocab_dict", {}) or {})
+
     def search(self, query: str, k: int, allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
         """Top ``k`` (chunk_id, score) with score > 0, optionally only from ``allowed_docs``."""
         if not self.ids:

@@ -1,0 +1,152 @@
+"""What a question takes for granted, checked against the evidence before anything is answered.
+
+"Since the plan was extended to 2027 …", "the CNY 500,000 deposit …", "上海的最低工资 …": a question can state an
+amount, a date, a year or a name as if it were given. When the documents never say it, answering from the nearest
+clause would confirm a false premise with a confident citation, the worst thing this product can do. So every
+amount, percentage, date, year and duration the question states, and every place or proper name it names, must
+occur in the documents the answer would cite. Sentences about the asker ("We're a 30-person firm in Haidian",
+"我月薪5000元") are their situation, not a premise about the documents, and are not checked.
+
+Which of two things is true is said plainly: the indexed documents do not mention it at all, or the documents the
+answer would come from do not.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+from dataclasses import dataclass
+
+from common.analysis import STOPWORDS, has_cjk, tokenize
+from common.numerals import Quantity, find_quantities
+from ingest.sentences import split_sentences
+
+_PREMISE_KINDS = ("amount", "percent", "date", "year", "duration")
+_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|we|we're|we've|my|our|us|me)\b|我|咱", re.IGNORECASE)
+_NAME = re.compile(r"(?<![\w'’])([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)")
+# words that name a unit of a document or a time, not a thing the documents must mention
+_STRUCTURAL = set(tokenize("article articles clause clauses part parts section sections item items paragraph "
+                           "paragraphs chapter chapters annex point points measure measures"))
+_CALENDAR = {"January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+             "November", "December", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
+_QUESTION_WORDS = {"what", "which", "who", "whom", "whose", "when", "where", "why", "how", "is", "are", "does", "do",
+                   "can", "could", "will", "would", "should", "may", "must", "did", "has", "have", "please", "tell",
+                   "according", "under", "besides", "apart", "also", "and", "or", "but", "if", "since", "as"}
+
+
+@dataclass(frozen=True)
+class Premise:
+    """One thing the question states as given: a quantity (with its value) or a name."""
+
+    text: str
+    quantity: Quantity | None = None
+
+
+@functools.lru_cache(maxsize=1)
+def _posseg():
+    import jieba
+    import jieba.posseg
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba.posseg
+
+
+def stated_premises(question: str) -> list[Premise]:
+    """The amounts, dates, years, durations and names ``question`` states, outside sentences about the asker."""
+    premises: list[Premise] = []
+    for sentence in split_sentences(question):
+        if _FIRST_PERSON.search(sentence):
+            continue
+        premises += [Premise(q.text, q) for q in find_quantities(sentence)
+                     if q.kind in _PREMISE_KINDS and sentence[max(0, q.start - 1):q.start] not in ("哪", "几")]
+        for match in _NAME.finditer(sentence):
+            for n, word in enumerate(match.group(1).replace("-", " ").split()):
+                if n == 0 and match.start() == 0:
+                    continue  # capitalised because it opens the sentence
+                if word.lower() in _QUESTION_WORDS | STOPWORDS or word in _CALENDAR or set(tokenize(word)) <= _STRUCTURAL:
+                    continue
+                premises.append(Premise(word))
+        if has_cjk(sentence):
+            premises += [Premise(w.word) for w in _posseg().cut(sentence) if w.flag == "ns" and len(w.word) >= 2]
+    return premises
+
+
+def _mostly_chinese(text: str) -> bool:
+    sample = text[:3000]
+    return sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff") > 0.3 * max(1, len(sample.replace(" ", "")))
+
+
+def _name_in(name: str, text: str, terms: set[str]) -> bool:
+    if has_cjk(name):
+        return name in text
+    return set(tokenize(name)) <= terms
+
+
+class PremiseCheck:
+    """Finds the first premise of a question that the cited documents do not support.
+
+    ``document_texts`` maps doc_id to the text a premise may be found in (its clauses, title and date); with it,
+    a premise is looked for in the whole documents the answer would cite, so a year that the plan's title or
+    another of its clauses states still counts. Without it (an index too large to hold in memory) only the
+    candidate clauses are searched.
+    """
+
+    @classmethod
+    def of(cls, docs: dict[str, dict], memory, bm25_vocabulary: set[str]) -> "PremiseCheck":
+        """Built once per opened index: each document's names (title, short title, aliases, issuer, date) and, when
+        the index is held in memory, its clause texts."""
+        names = {doc_id: " ".join(str(info.get("meta", {}).get(k, "")) for k in
+                                  ("title", "short_title", "aliases", "issuer", "date", "jurisdiction"))
+                 for doc_id, info in docs.items()}
+        vocabulary = set(bm25_vocabulary) | {t for text in names.values() for t in tokenize(text)}
+        if memory is None:
+            return cls(None, vocabulary)
+        texts = {doc_id: [text] for doc_id, text in names.items()}
+        for meta in memory.chunk_meta:
+            if "clause_text" in meta:
+                texts.setdefault(str(meta.get("doc_id", "")), []).append(str(meta["clause_text"]))
+        return cls({doc_id: "\n".join(parts) for doc_id, parts in texts.items()}, vocabulary)
+
+    def __init__(self, document_texts: dict[str, str] | None, vocabulary: set[str]) -> None:
+        self.document_texts = document_texts
+        self.vocabulary = vocabulary  # every BM25 term of the index: a name none of whose terms is there is absent
+        self._quantities: dict[str, list[Quantity]] = {}
+        self._terms: dict[str, set[str]] = {}
+
+    def _doc(self, doc_id: str) -> tuple[str, list[Quantity], set[str]]:
+        text = (self.document_texts or {}).get(doc_id, "")
+        if doc_id not in self._quantities:
+            self._quantities[doc_id] = find_quantities(text)
+            self._terms[doc_id] = set(tokenize(text))
+        return text, self._quantities[doc_id], self._terms[doc_id]
+
+    def in_index(self, premise: Premise) -> bool | None:
+        """Whether any indexed document states the premise (None when that cannot be told cheaply)."""
+        if premise.quantity is None:
+            return set(tokenize(premise.text)) <= self.vocabulary
+        if self.document_texts is None:
+            return None
+        return any(premise.quantity.matches(q) for doc_id in self.document_texts for q in self._doc(doc_id)[1])
+
+    def unsupported(self, question: str, doc_ids: list[str], clause_texts: list[str]) -> tuple[Premise, bool | None] | None:
+        """(the first premise the documents ``doc_ids`` do not state, whether the index states it anywhere)."""
+        premises = stated_premises(question)
+        if not premises:
+            return None
+        if self.document_texts is not None:
+            sources = [self._doc(d) for d in dict.fromkeys(doc_ids)]
+        else:
+            joined = "\n".join(clause_texts)
+            sources = [(joined, find_quantities(joined), set(tokenize(joined)))]
+        for premise in premises:
+            if premise.quantity is not None:
+                found = any(premise.quantity.matches(q) for _, quantities, _ in sources for q in quantities)
+            else:
+                # a name is looked for only in documents of its own script: "东北" cannot be in an English text,
+                # whatever it says about the northeast
+                same_script = [src for src in sources if _mostly_chinese(src[0]) == has_cjk(premise.text)]
+                found = not same_script or any(_name_in(premise.text, text, terms) for text, _, terms in same_script)
+            if not found:
+                return premise, self.in_index(premise)
+        return None
