@@ -6,18 +6,20 @@ import logging
 import re
 import time
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from assistant.answering import ExtractiveAnswerer, citation_from_hit
 from assistant.conversation import ConversationResolver
 from assistant.filters import Filters
-from assistant.references import DocumentNames, Reference, resolve
+from assistant.premises import PremiseCheck
+from assistant.generation import GroundedGenerator
+from assistant.references import DocumentNames, Reference, resolve, without_references
 from assistant.retrieval import HybridRetriever, Hit
-from common.settings import Settings
+from common.settings import LLMS, Settings
 from assistant.types import Answer, Citation, QuestionError
-from common.analysis import tokenize
+from common.analysis import simplified, tokenize
 from ingest.bm25_index import BM25Index
 from ingest.embedding import EmbedderError, get_embedder
 from ingest.pipeline import _all_chunk_texts
@@ -40,6 +42,7 @@ class Assistant:
         self.answerer = answerer
         self.names = DocumentNames.of(state.docs)
         self.conversation = ConversationResolver(self.names, state.docs)
+        self.generator = GroundedGenerator(settings)  # used only when llm is not "none"
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> "Assistant":
@@ -60,14 +63,15 @@ class Assistant:
             bm25 = cls._load_bm25(store, state, settings)
             retriever = HybridRetriever(store, state, embedder, bm25, settings)
         df, n_chunks = bm25.document_frequencies()
-        return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks))
+        premises = PremiseCheck.of(state.docs, retriever.memory, set(bm25.vocabulary()))
+        return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks, premises))
 
     def with_settings(self, **changes: object) -> "Assistant":
         """The same open index under changed settings, e.g. another fusion or threshold (the eval compares them)."""
         settings = self.settings.replace(**changes)
         r = self.retriever
         retriever = HybridRetriever(self.store, self.state, r.embedder, r.bm25, settings, memory=r.memory)
-        answerer = ExtractiveAnswerer(settings, self.answerer.df, self.answerer.n_chunks)
+        answerer = ExtractiveAnswerer(settings, self.answerer.df, self.answerer.n_chunks, self.answerer.premises)
         return Assistant(settings, self.store, self.state, retriever, answerer)
 
     @staticmethod
@@ -104,19 +108,25 @@ class Assistant:
         return text
 
     def ask(self, question: str, top_k: int = 5, filters: Filters | dict[str, Any] | None = None,
+            llm: str | None = None, on_text: Callable[[str], None] | None = None,
             history: Sequence[Any] | None = None) -> Answer:
         """Answer from the indexed clauses, citing them, or decline and show the closest ones.
 
         ``history``: the conversation's earlier questions, oldest first (strings, or dicts with ``question`` and
         optionally ``searched_as`` and ``citations``). A follow-up ("and in Shenyang?") is searched as the
-        self-contained question it stands for, reported in ``Answer.searched_as``; a new question starts afresh."""
+        self-contained question it stands for, reported in ``Answer.searched_as``; a new question starts afresh.
+
+        ``llm`` ("none", "openai", "gguf"; default the setting) picks extractive or verified generated answers;
+        ``on_text`` receives the model's text as it arrives (the chat streams it)."""
+        if llm is not None and llm not in LLMS:
+            raise QuestionError(f"llm must be one of {', '.join(LLMS)}, not {llm!r}.")
         started = time.perf_counter()
-        text = self.clean_question(question)
+        text = simplified(self.clean_question(question))  # 試用期 searches as 试用期
         searched_as = ""
         if history:
             resolution = self.conversation.resolve(text, history)
             if resolution.rewritten:
-                text = searched_as = resolution.searched_as
+                text = searched_as = simplified(resolution.searched_as)
                 log.debug("follow-up %r searched as %r (%s)", question, text, resolution.reason)
         try:
             allowed = self._allowed_docs(filters)
@@ -124,14 +134,16 @@ class Assistant:
             raise QuestionError(str(exc)) from exc
         mentioned = self.names.mentioned(text)
         reference = resolve(text, self.names, mentioned)
-        query_vector = self.retriever.embedder.embed_query(text)
+        query_vector = self.retriever.embedder.embed_query(self.names.for_embedding(text, mentioned))
         with storage_errors("search", self.store.location):
-            answer = self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned))
+            answer = self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned),
+                                  llm, on_text)
         answer.searched_as = searched_as
         return answer
 
     def _answer(self, question: str, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
-                query_vector, started: float, mentioned: set[str]) -> Answer:
+                query_vector, started: float, mentioned: set[str], llm: str | None = None,
+                on_text: Callable[[str], None] | None = None) -> Answer:
         pinned = self._pinned(reference, allowed, query_vector)
         retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector,
                                             mentioned)
@@ -140,9 +152,11 @@ class Assistant:
         lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names)
         candidates = pinned or hits[: self.answerer.CANDIDATE_CHUNKS]
         rows = [] if lookup else self.retriever.sentence_rows(candidates)
-        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup)
+        absent = reference.named_in(self.state.docs) if reference is not None and not pinned else ""
+        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent)
         answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
+        answer = self.generator.finish(text, hits, answer, llm, on_text, lookup)  # after the decline gate
         answer.latency_ms = (time.perf_counter() - started) * 1e3
         return answer
 
@@ -223,5 +237,5 @@ def _content_terms(question: str, reference: Reference | None, docs: dict[str, d
         titles = f"{meta.get('short_title', '')} {meta.get('title', '')}"
         named |= names.stems.get(doc_id, set()) | set(tokenize(titles))
     numerals = {t.lower() for t in re.findall(r"\b[IVXLC]{1,7}\b|\d+", question)}
-    generic = set(tokenize("HR human resources service services"))
-    return {t for t in tokenize(question) if t not in _REFERENCE_WORDS | named | numerals | generic}
+    generic = set(tokenize("HR human resources service services 规定 内容 什么 怎么 说了 原文 全文"))
+    return {t for t in tokenize(without_references(question)) if t not in _REFERENCE_WORDS | named | numerals | generic}

@@ -46,6 +46,11 @@ class Answer:
     searched_as: str = ""  # the self-contained question a follow-up was searched as ("" when asked as typed)
     decline_reason: str = ""  # why a declined question was declined: "weak support" or "missing <detail>", e.g. "missing amount"
     timings: dict[str, float] = field(default_factory=dict, repr=False)
+    # how the answer was made: "extractive", "generated" (a model's sentences that passed the verifier),
+    # "extractive-fallback" (a model was asked but its answer was not used) or "declined" (no model is asked)
+    mode: str = "extractive"
+    notice: str = ""  # one line for the user about the mode, in the question's language (e.g. sentences removed)
+    generation: dict[str, Any] | None = None  # assistant.generation.GenerationReport.to_dict(), when a model was asked
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -59,6 +64,9 @@ class Answer:
             "support": round(self.support, 4),
             "decline_reason": self.decline_reason,
             "searched_as": self.searched_as,
+            "mode": self.mode,
+            "notice": self.notice,
+            "generation": self.generation,
         }
 
 
