@@ -108,6 +108,7 @@ class DocumentNames:
     words: dict[str, set[str]]  # doc_id → its distinctive words
     stems: dict[str, set[str]]  # doc_id → their stems, as questions are compared
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id → other names, casefolded
+    titles: dict[str, str] = field(default_factory=dict)  # doc_id → its title (in the document's own language)
 
     @classmethod
     def of(cls, docs: dict[str, dict[str, Any]]) -> "DocumentNames":
@@ -119,7 +120,8 @@ class DocumentNames:
             # a Chinese title is typed as text, so it names its document like an alias does ("劳动合同法")
             names += [meta.get(k, "") for k in ("short_title", "title") if has_cjk(meta.get(k, ""))]
             aliases[doc_id] = tuple(dict.fromkeys(a.strip().casefold() for a in names if a.strip()))
-        return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()}, aliases)
+        titles = {doc_id: str(info.get("meta", {}).get("title", "")) for doc_id, info in docs.items()}
+        return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()}, aliases, titles)
 
     def mentioned(self, question: str) -> list[str]:
         """Documents the question names by one of their distinctive words (compared as stems: "grant" names
@@ -137,6 +139,24 @@ class DocumentNames:
 
         return [doc_id for doc_id, ws in self.stems.items()
                 if ws & stems or any(not inside_longer(span) for span in spans[doc_id])]
+
+
+    def for_embedding(self, question: str, mentioned: list[str]) -> str:
+        """The question as it is embedded. When an English question names Chinese documents by their English
+        names ("… under the Labor Contract Law"), the name is taken out: across languages it matches every clause
+        of that document about equally and drowns what the question asks; which document it is stays known from
+        ``mentioned``. (A Chinese name of an English text is kept: measured on the development sets, it helps.)"""
+        if not mentioned or has_cjk(question) or not all(has_cjk(self.titles.get(d, "")) for d in mentioned):
+            return question
+        folded = question.casefold()
+        spans = sorted(span for d in mentioned for alias in self.aliases.get(d, ()) for span in _name_spans(alias, folded))
+        out, pos = [], 0
+        for start, end in spans:
+            if start >= pos:
+                out.append(question[pos:start])
+                pos = end
+        stripped = " ".join("".join(out + [question[pos:]]).split())
+        return stripped if re.search(r"\w", stripped) else question
 
 
 def _name_spans(alias: str, folded_question: str) -> list[tuple[int, int]]:

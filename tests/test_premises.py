@@ -1,0 +1,43 @@
+"""The premise check: what a question states as given must be in the documents the answer would cite.
+
+Questions that must trigger it (a year, an amount, a place no document mentions) and questions that must not
+(a true premise, the asker's own situation, a name the documents do use).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from assistant.premises import stated_premises
+
+
+def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situation() -> None:
+    assert [p.text for p in stated_premises("Since the plan was extended to 2027, what changes?")] == ["2027"]
+    assert [p.text for p in stated_premises("Is the CNY 500,000 deposit refundable?")] == ["500,000"]
+    assert [p.text for p in stated_premises("What is the minimum wage in Shanghai?")] == ["Shanghai"]
+    assert stated_premises("We're a 30-person firm in Haidian with 2 million yuan revenue. Any support?") == []
+    assert stated_premises("我们公司有30人，月薪5000元，能申请补贴吗？") == []
+    assert [p.text for p in stated_premises("上海的最低工资是多少？")] == ["上海"]
+    assert stated_premises("What does Article 19 say in December?") == []  # structure and calendar words
+    assert stated_premises("沈阳的标准是哪一天发布的？") == [] or all(p.quantity is None for p in stated_premises(
+        "沈阳的标准是哪一天发布的？"))  # 哪一天 asks for a day, it does not state one
+
+
+@pytest.mark.parametrize("question, absent", [
+    ("Since the Beijing plan was extended to 2027, what new targets does it set?", "2027"),
+    ("Is the CNY 500,000 deposit for HR agencies refundable?", "500,000"),
+    ("What is the minimum wage in Shanghai?", "Shanghai"),
+])
+def test_a_false_premise_is_declined_saying_what_is_absent(assistant, question: str, absent: str) -> None:
+    answer = assistant.ask(question)
+    assert not answer.answered and answer.decline_reason == f"not mentioned {absent}"
+    assert f"do not mention {absent}" in answer.answer and answer.related
+
+
+@pytest.mark.parametrize("question", [
+    "The Beijing plan runs until 2025. What does it say about HR service industrial parks?",
+    "We're a 30-person HR firm in Haidian. Can we get subsidies for free job introduction services?",
+])
+def test_a_true_premise_or_the_askers_situation_is_not_declined(assistant, question: str) -> None:
+    answer = assistant.ask(question)
+    assert answer.answered, answer.answer
