@@ -146,19 +146,19 @@ def esc(text: object) -> str:
 
 
 # -- Markdown inside corpus text ---------------------------------------------------------
-_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*|__(?=\S)(.+?)(?<=\S)__", re.DOTALL)
-_STRAY = re.compile(r"\*\*|__|^#{1,6}[ \t]+", re.MULTILINE)
+_BOLD = re.compile(r"\*\*(?=\S)(.+?)(?<=\S)\*\*", re.DOTALL)  # not "__": identifiers such as window.__x have it
+_STRAY = re.compile(r"\*\*|^#{1,6}[ \t]+", re.MULTILINE)
 
 
 def strip_markdown(text: str) -> tuple[str, list[tuple[int, int]]]:
-    """Corpus text without its Markdown markers (bold ``**…**``/``__…__``, heading ``#``, stray ``**``), and
+    """Corpus text without its Markdown markers (bold ``**…**``, heading ``#``, stray ``**``), and
     where the bold runs are in the stripped text. The words stay verbatim; only the markers go."""
     out: list[str] = []
     bold: list[tuple[int, int]] = []
     pos = length = 0
     for match in _BOLD.finditer(text):
         before = _STRAY.sub("", text[pos:match.start()])
-        inner = _STRAY.sub("", match.group(1) or match.group(2))
+        inner = _STRAY.sub("", match.group(1))
         out += [before, inner]
         length += len(before)
         bold.append((length, length + len(inner)))

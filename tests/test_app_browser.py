@@ -410,3 +410,206 @@ def test_html_in_a_clause_is_shown_as_text_and_never_runs(page, html_server: Ser
     # Gradio's page config carries the title as escaped JSON; what must not exist is a live element.
     assert page.evaluate("[...document.scripts].some(s => s.textContent.trim() === 'window.__pwned=1')") is False
     assert page.locator("img[onerror]").count() == 0
+
+
+# -- conversations (issue 16) ------------------------------------------------------------------
+GRADUATES_Q = "What help can college graduates get in Beijing?"
+SHENYANG_FOLLOW_UP = "and what about Shenyang?"
+SCAM_Q = "What is being done to protect job seekers from scams?"
+PHONE = {"width": 400, "height": 800}
+
+
+def _conversation(page, server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, server)
+    _ask(page, GRADUATES_Q)
+    message = _ask(page, SHENYANG_FOLLOW_UP)
+    expect(message).to_contain_text("Searched as: What help can college graduates get in Shenyang?")
+    expect(message).to_contain_text("Shenyang HR Service Standards")
+
+
+def test_a_follow_up_is_answered_in_context_and_says_what_was_searched(page, seed_server: Server) -> None:
+    _conversation(page, seed_server)
+    _shot(page, "followup-1400.png")
+    first = _bots(page).first.inner_text()
+    assert "Searched as" not in first  # a question that stands alone is searched as typed
+
+
+def test_api_ask_takes_an_optional_history(seed_server: Server) -> None:
+    from gradio_client import Client
+
+    client = Client(seed_server.url, verbose=False)
+    alone = client.predict(SHENYANG_FOLLOW_UP, api_name="/ask")
+    follow = client.predict(SHENYANG_FOLLOW_UP, [GRADUATES_Q], api_name="/ask")
+    assert alone["searched_as"] == ""
+    assert follow["searched_as"] == "What help can college graduates get in Shenyang?"
+    assert follow["citations"][0]["doc_id"] == "shenyang-hr-standards-2024"
+
+
+def test_clear_starts_a_new_conversation(page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, seed_server)
+    _ask(page, GRADUATES_Q)
+    page.locator('#pa-chat button[aria-label="Clear"]').click()
+    expect(_bots(page)).to_have_count(0)
+    expect(page.locator("#pa-citations")).to_be_hidden()
+    message = _ask(page, SHENYANG_FOLLOW_UP)
+    expect(_bots(page)).to_have_count(1)  # the cleared exchange does not come back
+    expect(page.locator('#pa-chat [data-testid="user"]')).to_have_count(1)
+    assert "Searched as" not in message.inner_text()  # and the follow-up is not resolved against it
+    assert GRADUATES_Q not in page.locator("#pa-chat").inner_text()
+
+
+def test_markdown_of_the_corpus_shows_as_bold_not_asterisks(page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(page, seed_server)
+    message = _ask(page, SCAM_Q)
+    expect(message).to_contain_text("Increased Awareness and Guidance")
+    assert "**" not in message.inner_text()
+    assert "Increased Awareness and Guidance" in " ".join(message.locator("strong").all_inner_texts())
+    page.locator("#pa-citations label").first.click()
+    panel = page.locator("#clause-panel .pa-clause-text")
+    expect(panel.locator("strong").first).to_be_visible()
+    assert "**" not in panel.inner_text()
+    assert "Increased Awareness and Guidance" in " ".join(panel.locator("strong").all_inner_texts())
+    assert panel.locator("mark").count() >= 1  # the quote is still highlighted around the bold run
+    for mode in ("Clause detail",):
+        page.locator("#pa-audience label", has_text=mode).click()
+        expect(message).to_contain_text("Answer:")
+        assert "**" not in message.inner_text()
+
+
+def test_a_second_rating_of_the_same_answer_replaces_the_first(page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    from assistant.feedback import FeedbackLog
+
+    log = FeedbackLog(seed_server.feedback_path)
+    _open(page, seed_server)
+    _ask(page, GRADUATES_Q)
+    before = len(log.read())
+    page.locator("#pa-up").click()
+    expect(page.locator("#pa-feedback-status")).to_contain_text("helpful")
+    page.locator("#pa-down").click()
+    expect(page.locator("#pa-feedback-status")).to_contain_text("not helpful")
+    entries = log.read()
+    assert len(entries) == before + 1, entries[before:]
+    assert entries[-1]["rating"] == "down" and entries[-1]["question"] == GRADUATES_Q
+    out = subprocess.run([str(CLI), "feedback", "--json"], capture_output=True, text=True, timeout=300,
+                         env=clean_env(POLICY_ASSISTANT_FEEDBACK_PATH=str(seed_server.feedback_path)))
+    rows = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
+    assert [r["rating"] for r in rows if r["question"] == GRADUATES_Q] == ["down"]
+
+
+# -- desktop details -----------------------------------------------------------------------
+def _overlap(a: dict, b: dict) -> bool:
+    return a["x"] < b["x"] + b["width"] and b["x"] < a["x"] + a["width"] and \
+        a["y"] < b["y"] + b["height"] and b["y"] < a["y"] + a["height"]
+
+
+def test_desktop_chat_icons_label_scroll_and_button_names(page, seed_server: Server) -> None:
+    page.set_viewport_size({"width": 1100, "height": 1000})  # a laptop: the clause-detail answer outgrows the chat
+    _open(page, seed_server)
+    page.locator("#pa-audience label", has_text="Clause detail").click()
+    _ask(page, GRADUATES_Q)
+    message = _ask(page, SCAM_Q)
+    nameless = page.evaluate("""[...document.querySelectorAll('button, [role=button], [aria-label]')]
+        .filter(e => e.hasAttribute('aria-label') ? !e.getAttribute('aria-label').trim()
+                     : !(e.innerText || e.getAttribute('title') || '').trim())
+        .map(e => e.outerHTML.slice(0, 160))""")
+    assert not nameless, f"controls without an accessible name: {nameless}"  # the chat's header buttons too
+    page.wait_for_function("""() => { const b = document.querySelectorAll('#pa-chat [data-testid="bot"]');
+        const log = document.querySelector('#pa-chat [role="log"]');
+        return log && Math.abs(b[b.length-1].getBoundingClientRect().top - log.getBoundingClientRect().top) < 80; }""")
+    box = page.locator('#pa-chat [role="log"]').bounding_box()
+    top = message.bounding_box()
+    assert top["height"] > box["height"], "the answer must be longer than the chat to test where it lands"
+    assert box["y"] - 1 <= top["y"] <= box["y"] + 80  # the reader lands on the start of the long answer
+    page.evaluate("document.querySelector('#pa-chat [role=\"log\"]').scrollTop = 0")
+    icons = page.locator("#pa-chat .top-panel").bounding_box()
+    user = page.locator('#pa-chat [data-testid="user"]').first.bounding_box()
+    assert icons and user and not _overlap(icons, user), (icons, user)  # icons do not cover the question
+    assert page.locator("#pa-chat [data-testid='block-label']").count() == 0  # no "Chat" label over the text
+
+
+# -- the phone (400 px) ---------------------------------------------------------------------------
+@pytest.fixture
+def phone(browser):
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1)
+    context.route("**/*", lambda route: route.continue_() if urlparse(route.request.url).hostname in
+                  {"127.0.0.1", "localhost"} or route.request.url.startswith(("data:", "blob:")) else route.abort())
+    new_page = context.new_page()
+    new_page.set_default_timeout(30_000)
+    yield new_page
+    context.close()
+
+
+def test_phone_filters_are_collapsed_and_the_chat_comes_first(phone, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(phone, seed_server)
+    expect(phone.locator("#pa-audience")).to_be_hidden()
+    assert phone.locator("#pa-chat").bounding_box()["y"] < PHONE["height"] / 2
+    phone.locator("#pa-filters button").first.click()  # the filters are one tap away
+    expect(phone.locator("#pa-audience")).to_be_visible()
+
+
+def test_phone_placeholders_fit_their_boxes(phone, seed_server: Server) -> None:
+    _open(phone, seed_server)
+    clipped = phone.evaluate("""() => {
+      const ctx = document.createElement('canvas').getContext('2d');
+      return [...document.querySelectorAll('textarea[placeholder], input[placeholder]')]
+        .filter(e => e.offsetParent !== null && e.placeholder)
+        .map(e => { const s = getComputedStyle(e); ctx.font = s.font;
+                    const room = e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight);
+                    return [e.placeholder, Math.ceil(ctx.measureText(e.placeholder).width), Math.floor(room)]; })
+        .filter(([_, need, room]) => need > room); }""")
+    assert not clipped, f"placeholders cut off (text, width needed, room): {clipped}"
+    phone.get_by_role("tab", name="Documents").click()
+    phone.locator("#pa-lookup textarea").wait_for(state="visible")
+    clipped = phone.evaluate("""() => { const e = document.querySelector('#pa-lookup textarea');
+      const ctx = document.createElement('canvas').getContext('2d'); const s = getComputedStyle(e); ctx.font = s.font;
+      return ctx.measureText(e.placeholder).width > e.clientWidth - parseFloat(s.paddingLeft) - parseFloat(s.paddingRight); }""")
+    assert not clipped
+
+
+def test_phone_citation_shows_the_clause_viewer(phone, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _conversation(phone, seed_server)
+    _shot(phone, "followup-400.png")
+    phone.locator("#pa-citations label").first.click()
+    expect(phone.locator("#clause-panel .pa-clause")).to_be_visible()
+    phone.wait_for_function("""() => { const r = document.getElementById('clause-panel').getBoundingClientRect();
+        return r.top >= -1 && r.top < window.innerHeight / 2; }""")
+    phone.screenshot(path=str(SCREENSHOTS / "citation-open-400.png"))
+
+
+def test_phone_documents_table_scrolls_to_its_last_column(phone, seed_server: Server) -> None:
+    _open(phone, seed_server)
+    phone.get_by_role("tab", name="Documents").click()
+    wrap = phone.locator("#pa-docs-scroll")
+    wrap.wait_for(state="visible")
+    sizes = wrap.evaluate("e => [e.scrollWidth, e.clientWidth, getComputedStyle(e).overflowX]")
+    assert sizes[0] > sizes[1] and sizes[2] in ("auto", "scroll"), sizes
+    assert wrap.bounding_box()["x"] + wrap.bounding_box()["width"] <= PHONE["width"]  # the page itself does not widen
+    wrap.evaluate("e => { e.scrollLeft = e.scrollWidth; }")
+    last = phone.locator("#pa-docs-table th").last.bounding_box()
+    assert 0 <= last["x"] and last["x"] + last["width"] <= PHONE["width"] + 1, last
+    _shot(phone, "documents-400.png")
+
+
+def test_phone_decline_and_desktop_documents_screenshots(page, phone, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    for p, width in ((phone, 400), (page, 1400)):
+        _open(p, seed_server)
+        message = _ask(p, UNANSWERABLE_Q)
+        expect(message).to_contain_text(DECLINE_PHRASE)
+        _shot(p, f"decline-{width}.png")
+    page.get_by_role("tab", name="Documents").click()
+    expect(page.locator("#pa-docs-table")).to_be_visible()
+    _shot(page, "documents-1400.png")
