@@ -104,7 +104,7 @@ def ensure_index(settings: Settings) -> None:
 
 # -- ask ------------------------------------------------------------------------
 def _format_answer(answer) -> str:
-    lines = [answer.answer, ""]
+    lines = ([f"({answer.notice})"] if getattr(answer, "notice", "") else []) + [answer.answer, ""]
     for c in answer.citations:
         page = f", page {c.page}" if c.page else ""
         lines.append(f"[{c.n}] {c.label}{page}  ({c.clause_id})")
@@ -120,7 +120,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     from assistant.core import Assistant
     from assistant.types import QuestionError
 
-    assistant = Assistant.open(settings=_settings(args))
+    assistant = Assistant.open(settings=_settings(args).replace(llm=args.llm))  # --llm: generated answers
     filters = {"doc_id": args.doc} if args.doc else None
     if args.question == "-" or args.question is None:
         status = 0
@@ -265,6 +265,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--k", type=int, default=5, help="clauses to retrieve")
     p.add_argument("--doc", action="append", help="only this document (repeatable)")
+    p.add_argument("--llm", choices=["none", "openai", "gguf"],
+                   help="extractive (none) or verified generated answers from a model (default: the llm setting)")
     p.set_defaults(func=cmd_ask)
 
     p = common(sub.add_parser("show", help="print one clause verbatim"))

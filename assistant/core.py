@@ -55,10 +55,16 @@ class Assistant:
             state = store.current()
         if state is None:
             raise IndexUnavailable(f"there is no index at {store.location}; run `policy-assistant ingest` first")
-        if state.embedder != settings.embedder:
-            raise EmbedderError(f"the index at {store.location} was built with the embedder {state.embedder!r}, "
-                                f"but {settings.embedder!r} is configured; re-run ingest or configure {state.embedder!r}")
-        embedder = get_embedder(state.embedder)
+        configured = _configured_embedder_name(settings)
+        if state.embedder != configured:
+            raise EmbedderError(f"the index at {store.location} was built with the embedder {state.embedder!r} "
+                                f"({state.dim} dimensions), but {configured!r} is configured; "
+                                f"re-run ingest or configure {state.embedder!r}")
+        embedder = get_embedder(settings.embedder, settings)
+        if embedder.dim != state.dim:
+            raise EmbedderError(f"the index at {store.location} was built with the embedder {state.embedder!r} "
+                                f"({state.dim} dimensions), but {embedder.name!r} now gives {embedder.dim} "
+                                "dimensions; re-run ingest")
         with storage_errors("read", store.location):
             bm25 = cls._load_bm25(store, state, settings)
             retriever = HybridRetriever(store, state, embedder, bm25, settings)
@@ -216,6 +222,11 @@ class Assistant:
                          "clauses": info.get("clauses", 0), "chunks": info.get("chunks", 0),
                          "source": info.get("path", "")})
         return rows
+
+
+def _configured_embedder_name(settings: Settings) -> str:
+    """The name the configured embedder records in an index (a server's includes its model: ``openai:bge-m3``)."""
+    return f"openai:{settings.embed_model or 'default'}" if settings.embedder == "openai" else settings.embedder
 
 
 def _merge(pinned: list[Hit], hits: list[Hit]) -> list[Hit]:

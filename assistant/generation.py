@@ -16,6 +16,7 @@ slow, the extractive answer is returned instead, flagged, with a one-line notice
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 import threading
@@ -60,10 +61,11 @@ SYSTEM_PROMPT = {
            "Rules: answer in English; put the number of the clause that supports it, like [1], after every "
            "sentence; quote amounts, dates, numbers and names exactly as the clause writes them; if the clauses "
            "do not state what is asked, say plainly that the clauses do not state it; answer in at most three "
-           "short sentences; add nothing that is not in the clauses."),
+           "short sentences; add nothing that is not in the clauses. Example of the form: "
+           "\"Firms that offer free job introduction can get subsidies [2].\""),
     "zh": ("你根据给出的编号条款回答有关政府政策文件的问题，只能使用这些条款。规则：用中文回答；每句话后面写上支持它的条款编号，"
            "例如[1]；金额、日期、数字和名称必须与条款原文完全一致；如果条款没有说明所问的内容，就直接说条款没有说明；"
-           "最多回答三句短句；不要添加条款中没有的内容。"),
+           "最多回答三句短句；不要添加条款中没有的内容。格式示例：“提供免费职业介绍的机构可以获得补贴[2]。”"),
 }
 
 
@@ -133,9 +135,10 @@ def build_messages(question: str, clauses: list[PromptClause]) -> list[dict[str,
     lang = language(question)
     listed = "\n\n".join(f"[{c.n}] {c.text}" for c in clauses)
     if lang == "zh":
-        user = f"条款：\n\n{listed}\n\n问题：{question}\n回答（每句后注明[编号]）："
+        user = f"条款：\n\n{listed}\n\n问题：{question}\n\n用一到三句话回答，每句话以条款编号结尾，例如[1]。"
     else:
-        user = f"Clauses:\n\n{listed}\n\nQuestion: {question}\nAnswer (with [n] after every sentence):"
+        user = (f"Clauses:\n\n{listed}\n\nQuestion: {question}\n\n"
+                "Answer in one to three sentences. End every sentence with the number of its clause, like [1].")
     return [{"role": "system", "content": SYSTEM_PROMPT[lang]}, {"role": "user", "content": user}]
 
 
@@ -216,11 +219,12 @@ class GroundedGenerator:
         dropped = len(report.sentences) - len(kept)
         notice = _NOTICES[lang]["removed"].format(n=dropped) if dropped else ""
         joiner = "" if lang == "zh" else " "
-        return Answer(question=extractive.question, answer=joiner.join(texts), answered=True, citations=citations,
-                      related=[r for r in extractive.related if r.clause_id not in cited_ids],
-                      latency_ms=extractive.latency_ms, support=extractive.support, lead="",
-                      decline_reason="", timings=dict(extractive.timings, generation_ms=report.generation_ms),
-                      mode=GENERATED, notice=notice, generation=report.to_dict())
+        # everything else (question, searched_as, support, related …) as the extractive answer has it
+        return dataclasses.replace(
+            extractive, answer=joiner.join(texts), answered=True, citations=citations,
+            related=[r for r in extractive.related if r.clause_id not in cited_ids], lead="", decline_reason="",
+            timings=dict(extractive.timings, generation_ms=report.generation_ms), mode=GENERATED, notice=notice,
+            generation=report.to_dict())
 
     def _fallback(self, question: str, extractive: Answer, report: GenerationReport, reason: str,
                   started: float) -> Answer:

@@ -131,6 +131,7 @@ class GGUFServer:
         params.cpuparams_batch.n_threads = threads
         params.hostnames = ["127.0.0.1"]
         params.port = 0
+        params.verbosity = 3 if log.isEnabledFor(logging.DEBUG) else -1  # llama.cpp's log is long; --debug shows it
         self.api_key = secrets.token_hex(16)
         params.api_keys = [self.api_key]
         started = time.perf_counter()

