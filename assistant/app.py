@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import html
 import logging
+import queue
 import re
 import threading
+import time
 import uuid
 from contextlib import nullcontext
 from typing import Any
@@ -261,6 +263,7 @@ def render_answer(entry: dict[str, Any], audience: str) -> str:
     scope = [f"*{ui('searched only', lang)}: {md_text(entry['scope'])}*", ""] if entry.get("scope") else []
     searched = ([f"*{ui('searched as', lang)}: {md_text(answer['searched_as'])}*", ""]
                 if answer.get("searched_as") else [])  # right under the answer's first line, before the sources
+    scope = scope + ([f"*ⓘ {md_text(answer['notice'])}*", ""] if answer.get("notice") else [])  # generated answers
     if not answer["answered"]:
         lines = [f"**{ui('not answered', lang)}** " + md_text(answer["answer"]), ""]
         return "\n".join(scope + lines + searched + _related_md(answer.get("related", []), detail, lang))
@@ -333,7 +336,8 @@ def sentence(exc: BaseException) -> str:
 
 
 def answer_or_error(assistant: Any, question: Any, filters: dict[str, list[str]] | None = None,
-                    lock: threading.Lock | None = None, history: list[Any] | None = None) -> dict[str, Any]:
+                    lock: threading.Lock | None = None, history: list[Any] | None = None,
+                    llm: str | None = None, on_text: Any = None) -> dict[str, Any]:
     """``Answer.to_dict()``, or ``{"question", "error"}`` with one sentence; never raises.
 
     The one code path of the ``/ask`` API and the chat: a bad question says what is wrong
@@ -344,9 +348,10 @@ def answer_or_error(assistant: Any, question: Any, filters: dict[str, list[str]]
         if isinstance(assistant, LiveAssistant):
             assistant = assistant.get()
         with lock or nullcontext():
+            extra = {k: v for k, v in (("llm", llm or None), ("on_text", on_text)) if v is not None}  # issue 15
             if history:
-                return assistant.ask(question, filters=filters, history=history).to_dict()
-            return assistant.ask(question, filters=filters).to_dict()
+                return assistant.ask(question, filters=filters, history=history, **extra).to_dict()
+            return assistant.ask(question, filters=filters, **extra).to_dict()
     except QuestionError as exc:
         error = str(exc)
     except (IndexUnavailable, EmbedderError) as exc:
@@ -410,7 +415,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
     docs, titles, jurisdictions = catalogue()
 
     def entry_for(question: Any, doc_ids: list[str] | None, places: list[str] | None,
-                  history: list[dict[str, Any]]) -> dict[str, Any]:
+                  history: list[dict[str, Any]], on_text: Any = None) -> dict[str, Any]:
         text = question if isinstance(question, str) else ""
         entry: dict[str, Any] = {"question": text, "answer": None, "error": None, "scope": "",
                                  "answer_id": uuid.uuid4().hex}
@@ -424,7 +429,7 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
             entry["error"] = "None of the chosen documents is in the chosen jurisdiction; widen the filters."
             return entry
         result = answer_or_error(live, question, {k: v for k, v in filters.items() if v} or None, lock,
-                                 _history_for_ask(history))
+                                 _history_for_ask(history), on_text=on_text)
         if "error" in result:
             entry["error"] = result["error"]
         else:
@@ -446,14 +451,22 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
 
     def on_ask(question, history, audience, doc_ids, places):
         history = list(history or [])
-        entry = entry_for(question, doc_ids, places, history)
+        if settings.llm != "none":  # a model writes the answer: show its text as it arrives, then the checked one
+            for draft in stream_draft(lambda on_text: entry_for(question, doc_ids, places, history, on_text)):
+                if isinstance(draft, str):
+                    view = messages(history, audience) + draft_messages(question, draft)
+                    yield view, gr.update(), gr.update(), gr.update(), gr.update(), gr.update()
+                else:
+                    entry = draft
+        else:
+            entry = entry_for(question, doc_ids, places, history)
         history.append(entry)
         keep_text = gr.update() if entry["error"] and str(question or "").strip() else ""
-        return (messages(history, audience), history, keep_text, citation_choices(entry), PANEL_PLACEHOLDER, "")
+        yield (messages(history, audience), history, keep_text, citation_choices(entry), PANEL_PLACEHOLDER, "")
 
     def on_example(evt: gr.SelectData, history, audience, doc_ids, places):
         value = evt.value if isinstance(evt.value, dict) else {"text": str(evt.value)}
-        return on_ask(value.get("text", ""), history, audience, doc_ids, places)
+        yield from on_ask(value.get("text", ""), history, audience, doc_ids, places)
 
     def on_clear():
         """The trash button: the conversation is gone, not just its view (the next question starts afresh)."""
@@ -586,13 +599,48 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         demo.load(on_documents, None, [documents_html, doc_filter, place_filter], **ui_only).then(
             None, js=NARROW_LAYOUT_JS, **ui_only)
 
-        def ask(question: str, history: list | None = None) -> dict:
+        def ask(question: str, history: list | None = None, llm: str | None = None) -> dict:
             """Answer a question from the indexed clauses: the JSON of `policy-assistant ask --json`.
-            `history`: the conversation's earlier questions, oldest first, to ask this one as a follow-up."""
-            return answer_or_error(live, question, lock=lock, history=list(history or []))
+            `history`: the conversation's earlier questions, oldest first, to ask this one as a follow-up.
+            `llm`: "none" (quoted answer), "openai" or "gguf" (verified generated answer); default the setting."""
+            return answer_or_error(live, question, lock=lock, history=list(history or []), llm=llm)
 
         gr.api(ask, api_name="ask")
     return demo
+
+
+def stream_draft(run: Any) -> Any:
+    """Run ``run(on_text)`` in a thread; yield the model's text so far as it grows, then ``run``'s result.
+    The chat shows the draft while the model writes, then replaces it with the verified answer."""
+    pieces: queue.Queue[Any] = queue.Queue()
+    done = object()
+    result: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            result["entry"] = run(pieces.put)
+        finally:
+            pieces.put(done)
+
+    threading.Thread(target=work, daemon=True, name="answer").start()
+    text, last = "", 0.0
+    while True:
+        piece = pieces.get()
+        if piece is done:
+            break
+        text += piece
+        if time.monotonic() - last > 0.1:  # at most ten page updates a second
+            last = time.monotonic()
+            yield text
+    yield result["entry"]
+
+
+def draft_messages(question: Any, draft: str) -> list[dict[str, str]]:
+    """The question and the model's unverified draft, marked as such, while it is being written."""
+    lang = language_of(question if isinstance(question, str) else "")
+    label = "模型草稿（显示前将与条款核对）" if lang == "zh" else "Model draft, to be checked against the clauses"
+    return [{"role": "user", "content": render_user({"question": question if isinstance(question, str) else ""})},
+            {"role": "assistant", "content": f"*{label}…*\n\n{md_text(draft)}"}]
 
 
 def _examples(audience: str) -> list[dict[str, str]]:

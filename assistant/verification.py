@@ -27,9 +27,10 @@ from common.numerals import find_quantities
 
 # [1], [1, 2], [1][2], 【1】, ［1］: the model's citation markers
 _MARKER = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*)\s*[\]】］]")
-# A sentence ends at terminal punctuation (not a decimal point), plus any markers and closing quotes after it.
+# A sentence ends at terminal punctuation (not a decimal point), plus any markers and closing quotes after it on the
+# same line (a marker that starts the next line belongs to the next sentence: "[2] The subsidy …").
 _END = re.compile(r"(?<!\d)[.!?](?!\d)|[。！？]|\n+")
-_TRAILING = re.compile(r"(?:\s*[\[【［]\s*\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*\s*[\]】］]|[\"'”’)）])*")
+_TRAILING = re.compile(r"(?:[ \t]*[\[【［]\s*\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*\s*[\]】］]|[\"'”’)）])*")
 # English proper names: two or more capitalised words, allowing "of", "and", "for", "the" inside
 _CAP = r"[A-Z][A-Za-z'’\-]*[a-z][A-Za-z'’\-]*|[A-Z]{2,}"
 _NAME = re.compile(rf"\b(?:{_CAP})(?:\s+(?:(?:of|and|for|the|on|in|de)\s+)*(?:{_CAP}))+\b")

@@ -18,7 +18,7 @@ import time
 import pytest
 
 from assistant.core import Assistant
-from assistant.generation import EXTRACTIVE, FALLBACK, GENERATED, DECLINED, prompt_clauses
+from assistant.generation import DECLINED, EXTRACTIVE, FALLBACK, GENERATED
 from assistant.llm import OpenAIBackend, bundled_smollm2
 from assistant.verification import citations_of, strip_markers, verify
 from common.numerals import find_quantities
@@ -98,28 +98,32 @@ def test_a_declined_question_never_calls_the_model(seed_settings) -> None:
 
 
 def test_invented_figures_names_and_clause_numbers_are_removed(openai_assistant, llama_server) -> None:
-    """Ask the real model for details the clauses do not give; whatever it invents must not survive."""
-    hits = openai_assistant.retriever.retrieve(ANSWERABLE, 5).hits
-    clauses = prompt_clauses(hits, 2, 500)
-    given = {c.n: c.text for c in clauses}
-    backend = OpenAIBackend(openai_assistant.settings.replace(llm_max_tokens=96), url=llama_server)
-    listed = "\n\n".join(f"[{c.n}] {c.text}" for c in clauses)
-    prompt = (f"{listed}\n\nWrite three sentences about these subsidies. Give the exact amount in yuan, the number "
-              "of days, the year, and the name of the office in charge. End each sentence with [1], [2] or [5].")
-    text = "".join(backend.stream([{"role": "user", "content": prompt}]))
-    result = verify(text, given)
-    assert result.sentences, text
-    reasons = [s.reason for s in result.dropped]
-    assert any(r.startswith(("figure", "name", "cites")) for r in reasons), (text, reasons)
-    for s in result.kept:  # every figure of a kept sentence is in a clause it cites
-        evidence = "\n".join(given[n] for n in s.cited)
-        assert all(n in given for n in s.cited)
-        stated = find_quantities(evidence)
-        for q in find_quantities(strip_markers(s.text)):
-            assert q.text.lower() in {"one", "a"} or any(q.matches(e) for e in stated), (s.text, q)
-    for s in result.sentences:
-        if any(n not in given for n in s.cited):
-            assert not s.kept  # a fabricated [5] never reaches the answer
+    """Make the real model state details the clause does not give, by starting its answer for it (the server
+    continues an assistant message), and check that what it invents does not survive the verifier."""
+    cited = openai_assistant.ask(ANSWERABLE).citations[0]
+    clause = f"{cited.label}\n{cited.text[:500]}"
+    given = {1: clause}
+    backend = OpenAIBackend(openai_assistant.settings.replace(llm_max_tokens=40), url=llama_server)
+    user = f"Clause [1]: {clause}\n\nHow many yuan is the subsidy, from which year, and which office pays it?"
+    starts = ["According to clause [1], the subsidy is CNY", "According to clause [4], the subsidy is",
+              "[1] The office that pays it is the"]
+    reasons: list[str] = []
+    for start in starts:
+        text = start + "".join(backend.stream([{"role": "user", "content": user},
+                                               {"role": "assistant", "content": start}]))
+        result = verify(text, given)
+        assert result.sentences, text
+        reasons += [s.reason for s in result.dropped]
+        for s in result.kept:  # every figure and name of a kept sentence is in the clause
+            assert s.cited == [1], s
+            stated = find_quantities(clause)
+            for q in find_quantities(strip_markers(s.text)):
+                assert q.text.lower() in {"one", "a"} or any(q.matches(e) for e in stated), (s.text, q)
+        for s in result.sentences:
+            if any(n not in given for n in s.cited):
+                assert not s.kept  # a fabricated [4] never reaches the answer
+    assert any(r.startswith("cites [4]") for r in reasons), reasons
+    assert any(r.startswith(("figure", "name")) for r in reasons), reasons
 
 
 def test_the_in_process_gguf_backend_answers(seed_settings, smollm2) -> None:
