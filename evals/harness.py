@@ -27,7 +27,7 @@ from typing import Any
 from common import offline  # noqa: F401
 from common.settings import PACKAGE_ROOT, Settings
 from evals.scorer import aggregate, contains_evidence, load_gold, score_item, summarize
-from evals.systems import SYSTEM_NAMES, ProductSystem, build_systems
+from evals.systems import DEFAULT_SYSTEMS, SYSTEM_NAMES, ProductSystem, build_systems
 
 log = logging.getLogger(__name__)
 
@@ -109,7 +109,7 @@ def parse_systems(value: str) -> list[str]:
     unknown = [n for n in names if n not in SYSTEM_NAMES]
     if unknown:
         raise ValueError(f"unknown system(s) {', '.join(unknown)}; choose from {', '.join(SYSTEM_NAMES)}")
-    return names or list(SYSTEM_NAMES)
+    return names or list(DEFAULT_SYSTEMS)
 
 
 def open_assistant(settings: Settings):
@@ -134,6 +134,11 @@ def run_system(system, gold: list[dict[str, Any]], assistant=None) -> list[dict[
         row["support"] = answer.get("support")
         row["first_quote"] = str((answer.get("citations") or [{}])[0].get("quote", ""))
         row["related"] = [str(c.get("label", "")) for c in answer.get("related") or []]
+        row["mode"] = answer.get("mode", "")
+        if answer.get("generation"):
+            g = answer["generation"]
+            row["generation"] = {k: g.get(k) for k in ("generated", "kept", "dropped", "drop_reasons",
+                                                       "fallback_reason", "generation_ms")}
         if assistant is not None and not row["passed"]:
             row.update(diagnose(assistant, item, answer, row))
         rows.append(row)
@@ -169,6 +174,8 @@ def evaluate(assistant, settings: Settings, gold: list[dict[str, Any]], names: l
         print(f"{system.name}: {len(rows)} questions in {elapsed:.1f} s", file=sys.stderr)
         summary = summarize(rows)
         summary["setup_ms"] = round(system.setup_ms, 1)
+        if any(r.get("generation") for r in rows):
+            summary["generation"] = generation_summary(rows)
         summary["run_s"] = round(elapsed, 2)
         summary["by_persona"] = {p: aggregate([r for r in rows if r["persona"] == p])
                                  for p in sorted({r["persona"] for r in rows})}
@@ -186,6 +193,40 @@ def evaluate(assistant, settings: Settings, gold: list[dict[str, Any]], names: l
     report["failure_counts"] = dict(Counter(f["reason"] for f in report["failures"]))
     report["source_titles"] = _source_titles(settings)
     return report
+
+
+def generation_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How a generating system's answers were made: modes, and the share of generated sentences the verifier kept
+    (the honest measure of how much of what the model wrote the clauses support)."""
+    gens = [r["generation"] for r in rows if r.get("generation")]
+    generated = sum(g["generated"] for g in gens)
+    kept = sum(g["kept"] for g in gens)
+    times = sorted(g["generation_ms"] for g in gens)
+    return {
+        "modes": dict(Counter(r.get("mode", "") for r in rows)),
+        "answers_asked_of_model": len(gens),
+        "sentences_generated": generated,
+        "sentences_kept": kept,
+        "kept_share": round(kept / generated, 4) if generated else None,
+        "drop_reasons": dict(Counter(reason.split(" ")[0] for g in gens for reason in g["drop_reasons"] or [])),
+        "fallback_reasons": dict(Counter(g["fallback_reason"] for g in gens if g["fallback_reason"])),
+        "generation_p50_ms": times[len(times) // 2] if times else None,
+    }
+
+
+def render_generation(report: dict[str, Any]) -> list[str]:
+    """Markdown lines on generated answers, for each system that asked a model."""
+    out = []
+    for name, summary in report["systems"].items():
+        g = summary.get("generation")
+        if not g:
+            continue
+        share = "n/a" if g["kept_share"] is None else f"{g['kept_share']:.2f}"
+        out += [f"**{name}**: the model was asked for {g['answers_asked_of_model']} answers; the verifier kept "
+                f"{g['sentences_kept']} of {g['sentences_generated']} generated sentences (share {share}); "
+                f"modes {g['modes']}; drops by kind {g['drop_reasons']}; fallbacks {g['fallback_reasons']}; "
+                f"generation p50 {g['generation_p50_ms'] or 0:.0f} ms.", ""]
+    return out
 
 
 # -- diagnosis of the product's failures ------------------------------------------------
@@ -282,6 +323,7 @@ def render_text(report: dict[str, Any]) -> str:
     counts = ", ".join(f"{k} {v}" for k, v in report["counts"]["category"].items())
     lines = [f"{report['n_questions']} questions ({counts}) from {', '.join(report['question_files'])}", "",
              system_category_table(report)]
+    lines += [""] + render_generation(report) if any(v.get("generation") for v in report["systems"].values()) else []
     if report.get("failures") is not None and "product" in report["systems"]:
         lines += ["", "Product failures by reason: " + (", ".join(
             f"{r} {report['failure_counts'].get(r, 0)}" for r in REASONS) or "none")]
@@ -345,6 +387,7 @@ def render_markdown(report: dict[str, Any]) -> str:
     out += [_table(["source"] + systems, [[titles.get(s, s)] + [
         f"{_fmt(report['systems'][n]['by_source'].get(s, {}).get('pass_rate'), 'rate')} "
         f"(n={report['systems'][n]['by_source'].get(s, {}).get('n', 0)})" for n in systems] for s in sources]), ""]
+    out += render_generation(report)
     out += ["![hit@1, correct decline and pass rate per system](chart.png)", ""]
     if "product" in report["systems"]:
         out += support_section(report)

