@@ -31,6 +31,7 @@ DECLINE_TEXT = MESSAGES["decline"]["en"]
 WEAK_SUPPORT, MISSING_DETAIL = "weak support", "missing"
 # A premise the question states that the index never mentions, or that the documents answering it do not state.
 NOT_MENTIONED, NOT_STATED = "not mentioned", "not stated"
+SCOPE = "not in"  # the named document does not say it; another does ("not in <title>")
 _WHO_QUESTION = re.compile(r"^\s*(who|whom|whose)\b|谁", re.IGNORECASE)
 # A person named with a role: "Vice-Premier Hu Chunhua", "Sun Xiaoli, Deputy Director-General", "Wen Wu, director
 # of …", "Hu Chunhua said". Only a bonus for "who" questions (the answer to "who will …" is often an office).
@@ -119,10 +120,11 @@ class ExtractiveAnswerer:
         return best.dense
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
-            lookup: bool = False, absent: str = "") -> Answer:
+            lookup: bool = False, absent: str = "", named: set[str] | None = None) -> Answer:
         """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present.
         ``absent``: a clause the question names in a document that has no such clause ("劳动合同法 第一百零五条"):
-        whatever it asks about that clause, no other clause answers it."""
+        whatever it asks about that clause, no other clause answers it. ``named``: the documents the question names
+        (by title or alias): evidence from other documents does not answer it, and the answer says where it is."""
         if absent:
             return self._decline(question, hits, [], 0.0, f"{NOT_MENTIONED} {absent}")
         if not hits:
@@ -143,7 +145,9 @@ class ExtractiveAnswerer:
                   or self._decline_reason(question, support, " ".join(s.row.text for s in chosen), best.row.text))
         if reason:
             return self._decline(question, hits, scored, support, reason)
-        return self._compose(question, chosen, hits, scored, support)
+        if named and not any(s.hit.meta.get("doc_id") in named for s in chosen):
+            return self._out_of_scope(question, named, chosen, hits, scored, support)
+        return self._compose(question, chosen, hits, scored, support, named or set())
 
     def min_support(self, question: str, best_sentence: str) -> float:
         """The decline threshold for this pair of languages (question, best evidence sentence)."""
@@ -191,8 +195,20 @@ class ExtractiveAnswerer:
                 take(s)
         return chosen
 
+    def _out_of_scope(self, question: str, named: set[str], chosen: list[ScoredSentence], hits: list[Hit],
+                      scored: list[ScoredSentence], support: float) -> Answer:
+        """The question asks what document A says; only document B says it. Not answered, and the reader is told
+        where it is, with B's clause first among the related ones."""
+        lang = language_of(question)
+        titles = " / ".join(sorted({_short_title(h) for h in hits if h.meta.get("doc_id") in named})) or " / ".join(
+            sorted(named))
+        best = chosen[0]
+        text = say("scope", lang, named=titles, other=_short_title(best.hit), quote=best.row.text)
+        related = self._related([best.hit] + [h for h in hits if h.chunk_id != best.hit.chunk_id], scored, exclude=set())
+        return Answer(question, text, False, [], related, support=support, decline_reason=f"{SCOPE} {titles}")
+
     def _compose(self, question: str, chosen: list[ScoredSentence], hits: list[Hit],
-                 scored: list[ScoredSentence], support: float) -> Answer:
+                 scored: list[ScoredSentence], support: float, named: set[str] = frozenset()) -> Answer:
         order: list[str] = []  # clause ids in order of first use; windows of one clause share a citation
         for s in chosen:
             if s.hit.clause_id not in order:
@@ -203,12 +219,15 @@ class ExtractiveAnswerer:
         for n, clause_id in enumerate(order, start=1):
             mine = [s for s in chosen if s.hit.clause_id == clause_id]
             citations.append(citation_from_hit(n, mine[0].hit, _join_quote(mine)))
-            parts.extend(f"{s.row.text} [{n}]" for s in mine)
+            parts.extend(f"{_without_connective(s.row.text) if not parts else s.row.text} [{n}]" for s in mine)
         lead = _lead(question, chosen[0], citations[0].quote)
-        text = (f"{lead} — " if lead else "") + " ".join(parts)
+        first_doc = chosen[0].hit.meta.get("doc_id")
+        # a reader who did not name the document learns whose measure it is ("Beijing HR Service Action Plan …:")
+        preface = "" if first_doc in named else say("source", language_of(question), title=_short_title(chosen[0].hit))
+        text = (f"{lead} — " if lead else "") + (f"{preface} " if preface else "") + " ".join(parts)
         cited = {h.chunk_id for h in hits if h.clause_id in order}
         related = self._related(hits, scored, exclude=cited)
-        return Answer(question, text, True, citations, related, support=support, lead=lead)
+        return Answer(question, text, True, citations, related, support=support, lead=lead, preface=preface)
 
     def _lookup_answer(self, question: str, hits: list[Hit]) -> Answer:
         """A direct clause reference: the clause itself, quoted from its start (its label is on the citation, so the
@@ -242,6 +261,24 @@ class ExtractiveAnswerer:
             if len(out) >= limit:
                 break
         return out
+
+
+def _short_title(hit: Hit) -> str:
+    return str(hit.meta.get("short_title") or hit.meta.get("doc_title") or hit.meta.get("doc_id", ""))
+
+
+# Sentence-initial connectives: quoted first, "Additionally, it supports …" starts in mid-air.
+_CONNECTIVE = re.compile(r"^(?:additionally|moreover|furthermore|in addition|also|meanwhile|at the same time|besides|notably|"
+                         r"likewise|similarly|on this basis|on top of that)\s*,\s*|^(?:同时|此外|另外|并且|而且|与此同时)[，,]\s*",
+                         re.IGNORECASE)
+
+
+def _without_connective(sentence: str) -> str:
+    """The sentence without an opening connective, starting with a capital ("it supports" → "It supports")."""
+    rest = _CONNECTIVE.sub("", sentence, count=1)
+    if rest == sentence or not rest:
+        return sentence
+    return rest[0].upper() + rest[1:]
 
 
 def _join_quote(sentences: list[ScoredSentence]) -> str:

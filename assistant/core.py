@@ -159,7 +159,8 @@ class Assistant:
         candidates = pinned or hits[: self.answerer.CANDIDATE_CHUNKS]
         rows = [] if lookup else self.retriever.sentence_rows(candidates)
         absent = reference.named_in(self.state.docs) if reference is not None and not pinned else ""
-        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent)
+        answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent,
+                                   named=self.names.named(text))
         answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer = self.generator.finish(text, hits, answer, llm, on_text, lookup)  # after the decline gate

@@ -29,9 +29,14 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "所检索的文件没有提到“{what}”。",
     },
     "not stated": {
-        "en": "The documents these clauses come from do not state {what}.",
-        "zh": "这些条款所在的文件没有写明“{what}”。",
+        "en": "The documents these clauses come from do not mention {what}.",
+        "zh": "这些条款所在的文件没有提到“{what}”。",
     },
+    "scope": {
+        "en": "{named} does not say this; {other} does: “{quote}”",
+        "zh": "{named}没有这方面的规定；{other}有：“{quote}”",
+    },
+    "source": {"en": "{title}:", "zh": "{title}："},
     "yes": {"en": "Yes", "zh": "是"},
 }
 

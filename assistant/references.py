@@ -125,10 +125,20 @@ class DocumentNames:
 
     def mentioned(self, question: str) -> list[str]:
         """Documents the question names by one of their distinctive words (compared as stems: "grant" names
-        "Grants") or by one of their aliases (as text: Chinese has no spaces between words). A name inside a
-        longer name of another document does not count: "北京市就业援助规定" names that regulation, not every
-        document called "北京"."""
+        "Grants") or by one of their aliases (as text: Chinese has no spaces between words)."""
         stems = set(tokenize(question))
+        by_alias = self._named_by_alias(question)
+        return [doc_id for doc_id, ws in self.stems.items() if ws & stems or doc_id in by_alias]
+
+    def named(self, question: str) -> set[str]:
+        """The documents the question names outright, which then bound what may answer it: by an alias or title
+        (as text), or by a distinctive word written as a name ("Shenyang", not the "market" of "HR market")."""
+        capitalised = set(tokenize(" ".join(re.findall(r"(?<![\w'’])[A-Z][\w'’-]*", question))))
+        return {doc_id for doc_id, ws in self.stems.items() if ws & capitalised} | self._named_by_alias(question)
+
+    def _named_by_alias(self, question: str) -> set[str]:
+        """Documents one of whose aliases occurs in the question, unless inside a longer name of another
+        document: "北京市就业援助规定" names that regulation, not every document called "北京"."""
         folded = question.casefold()
         spans = {doc_id: [span for alias in self.aliases.get(doc_id, ()) for span in _name_spans(alias, folded)]
                  for doc_id in self.stems}
@@ -137,9 +147,7 @@ class DocumentNames:
         def inside_longer(span: tuple[int, int]) -> bool:
             return any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in every)
 
-        return [doc_id for doc_id, ws in self.stems.items()
-                if ws & stems or any(not inside_longer(span) for span in spans[doc_id])]
-
+        return {doc_id for doc_id, found in spans.items() if any(not inside_longer(span) for span in found)}
 
     def for_embedding(self, question: str, mentioned: list[str]) -> str:
         """The question as it is embedded. When an English question names Chinese documents by their English

@@ -43,6 +43,7 @@ class Answer:
     latency_ms: float = 0.0
     support: float = 0.0  # the calibrated evidence score the decline decision used
     lead: str = ""  # the direct answer put first ("Yes", "69,900"), verbatim from the first citation; else ""
+    preface: str = ""  # whose text the answer quotes, when the question did not name it ("Shenyang HR Service Standards:")
     searched_as: str = ""  # the self-contained question a follow-up was searched as ("" when asked as typed)
     decline_reason: str = ""  # why a declined question was declined: "weak support" or "missing <detail>", e.g. "missing amount"
     timings: dict[str, float] = field(default_factory=dict, repr=False)
@@ -58,6 +59,7 @@ class Answer:
             "answer": self.answer,
             "answered": self.answered,
             "lead": self.lead,
+            "preface": self.preface,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],
             "latency_ms": round(self.latency_ms, 2),

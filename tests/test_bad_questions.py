@@ -77,11 +77,14 @@ def assert_grounded(answer: Answer, assistant: Assistant, corpus_texts: dict[str
     assert answer.citations
     assert answer.lead in ("", MESSAGES["yes"]["en"], MESSAGES["yes"]["zh"]) or answer.lead in answer.citations[0].quote
     body = answer.answer.removeprefix(f"{answer.lead} — " if answer.lead else "")
+    body = body.removeprefix(f"{answer.preface} " if answer.preface else "")  # whose text it is: its short title
     parts = re.split(r"\s+\[(\d{1,2})\](?:\s+|$)", body)  # markers follow a space; "[2022] No. 83" is quoted text
     assert parts[-1] == "", f"text after the last citation marker: {parts[-1]!r}"
     for text, n in zip(parts[0::2], parts[1::2]):
         c = answer.citations[int(n) - 1]
-        assert text and (text in c.text or text == f"{c.label}: {c.text}"), f"{text!r} is not quoted from [{n}]"
+        # a quote may drop an opening connective ("Additionally, it …" → "It …"): then its rest is verbatim
+        assert text and (text in c.text or text[1:] in c.text and text[0].lower() in c.text.lower()
+                         or text == f"{c.label}: {c.text}"), f"{text!r} is not quoted from [{n}]"
 
 
 # -- Assistant.ask ------------------------------------------------------------------------------

@@ -41,3 +41,32 @@ def test_a_false_premise_is_declined_saying_what_is_absent(assistant, question: 
 def test_a_true_premise_or_the_askers_situation_is_not_declined(assistant, question: str) -> None:
     answer = assistant.ask(question)
     assert answer.answered, answer.answer
+
+
+def test_evidence_from_another_document_does_not_answer_what_the_named_one_says(assistant) -> None:
+    """Scope: the question names a document; when the evidence comes only from another one, it is not an answer,
+    and the reader is told where it is, that clause first among the related ones."""
+    from assistant.references import DocumentNames
+
+    names = DocumentNames.of(assistant.state.docs)
+    question = "Shenyang: what do the 2021 national conference remarks by Premier Li ask of HR services?"
+    assert names.named(question) >= {"shenyang-hr-standards-2024", "premier-hr-services-conference-2021"}
+    answered = assistant.ask("What does the Beijing plan say about HR service industrial parks?")
+    assert answered.answered and answered.citations[0].doc_id == "beijing-hr-action-plan-2023"
+    assert answered.preface == ""  # the question named the document: no need to say whose text it is
+    # evidence about industrial parks (the Beijing plan's), judged for a question that names the Shenyang text
+    retrieval = assistant.retriever.retrieve("HR service industrial parks", 4)
+    hits = retrieval.hits
+    assert all(h.meta["doc_id"] != "shenyang-hr-standards-2024" for h in hits[:4])
+    outside = assistant.answerer.run("沈阳的文件对人力资源服务产业园怎么说？", retrieval.query_vector, hits,
+                                     assistant.retriever.sentence_rows(hits[:4]), named={"shenyang-hr-standards-2024"})
+    assert not outside.answered and outside.decline_reason.startswith("not in")
+    assert "没有这方面的规定" in outside.answer and outside.related[0].doc_id == "beijing-hr-action-plan-2023"
+
+
+def test_an_answer_names_its_document_and_drops_an_opening_connective(assistant) -> None:
+    answer = assistant.ask("What support can HR firms get for free job introduction?")
+    assert answer.answered and answer.preface == f"{answer.citations[0].doc_title and answer.preface}"
+    assert answer.answer.startswith(answer.preface) and answer.preface.endswith(":")
+    body = answer.answer.removeprefix(answer.preface).strip()
+    assert not body.lower().startswith(("notably", "additionally", "moreover", "furthermore", "in addition"))
