@@ -27,11 +27,12 @@ run: install
 ingest: install
 	$(VENV)/bin/policy-assistant ingest
 
-# Debian's Chromium for the browser tests (Playwright's own browser download fails offline).
+# Debian's Chromium for the browser tests (Playwright's own browser download fails offline), with CJK fonts:
+# without them Chinese renders as boxes and the tests cannot see Chinese answers.
 browser-deps:
-	@command -v chromium >/dev/null 2>&1 || { \
-	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium >/dev/null; \
-	  else echo "browser tests need Debian's chromium: sudo apt-get install chromium"; fi; }
+	@{ command -v chromium >/dev/null 2>&1 && fc-list :lang=zh 2>/dev/null | grep -q .; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null; \
+	  else echo "browser tests need Debian's chromium and CJK fonts: sudo apt-get install chromium fonts-noto-cjk"; fi; }
 
 test: install-test browser-deps
 	$(PY) -m pytest -q

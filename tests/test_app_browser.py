@@ -613,3 +613,54 @@ def test_phone_decline_and_desktop_documents_screenshots(page, phone, seed_serve
     page.get_by_role("tab", name="Documents").click()
     expect(page.locator("#pa-docs-table")).to_be_visible()
     _shot(page, "documents-1400.png")
+
+
+# -- Chinese in the browser ------------------------------------------------------------------------
+ZH_DECLINED_Q = "沈阳的最低工资是多少？"
+MISSING_GLYPH = "\U0010FFFD"  # a private-use code point no font draws: it always renders as a missing-glyph box
+
+
+def _probe(page, text: str, font: str, like: str) -> "np.ndarray":
+    """``text`` drawn in a fixed box with the computed font size of the element ``like``, as a grey image."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    handle = page.evaluate_handle("""([text, font, like]) => {
+        const ref = getComputedStyle(document.querySelector(like));
+        const box = document.createElement('div');
+        Object.assign(box.style, {position: 'fixed', left: '0', top: '0', zIndex: 99999, background: '#fff',
+            color: '#000', width: '420px', height: '48px', whiteSpace: 'nowrap', overflow: 'hidden',
+            fontSize: ref.fontSize, fontWeight: ref.fontWeight, fontFamily: font || ref.fontFamily});
+        box.textContent = text;
+        document.body.appendChild(box);
+        return box; }""", [text, font, like])
+    png = handle.as_element().screenshot()
+    handle.evaluate("e => e.remove()")
+    return np.asarray(Image.open(io.BytesIO(png)).convert("L"), dtype=np.float32)
+
+
+def test_a_chinese_question_renders_in_chinese_glyphs_not_boxes(page, seed_server: Server) -> None:
+    from gradio_client import Client
+    from playwright.sync_api import expect
+
+    fonts = subprocess.run(["fc-list", ":lang=zh"], capture_output=True, text=True).stdout
+    assert fonts.strip(), "no CJK font: install fonts-noto-cjk (`make browser-deps`)"
+    backend = Client(seed_server.url, verbose=False).predict(ZH_DECLINED_Q, api_name="/ask")
+    _open(page, seed_server)
+    message = _ask(page, ZH_DECLINED_Q)
+    expect(message).to_contain_text("未回答。")  # the app's own words in the question's language
+    expect(message).to_contain_text(backend["answer"])
+    expect(page.locator('#pa-chat [data-testid="user"]').last).to_contain_text(ZH_DECLINED_Q)
+    _shot(page, "chinese-question.png")
+
+    sample = backend["answer"][:12]
+    like = '#pa-chat [data-testid="bot"] p'
+    as_shown = _probe(page, sample, "", like)  # the page's own font stack, as the answer is drawn
+    with_font = _probe(page, sample, "'Noto Sans CJK SC', 'Noto Sans CJK JP', sans-serif", like)
+    tofu = _probe(page, MISSING_GLYPH * len(sample), "", like)
+    assert (as_shown < 128).any(), "the sample drew nothing"
+    to_font, to_tofu = float(abs(as_shown - with_font).mean()), float(abs(as_shown - tofu).mean())
+    assert to_font < to_tofu / 2, f"Chinese renders like missing-glyph boxes (distance to the CJK font {to_font:.1f}, " \
+                                  f"to boxes {to_tofu:.1f})"
