@@ -180,3 +180,49 @@ def test_a_server_killed_mid_answer_falls_back(seed_settings, victim_server, ass
     assert d_zh["mode"] in (FALLBACK, DECLINED)
     if d_zh["mode"] == FALLBACK:
         assert d_zh["notice"] == "模型暂时无法回答，以下是从条款原文摘录的答案。"
+
+
+def test_the_chat_stream_grows_then_ends_with_the_checked_answer(openai_assistant) -> None:
+    from assistant.app import stream_draft
+
+    drafts = list(stream_draft(lambda on_text: openai_assistant.ask(ANSWERABLE, on_text=on_text)))
+    *texts, final = drafts
+    assert texts and all(isinstance(t, str) for t in texts)
+    assert all(b.startswith(a) for a, b in zip(texts, texts[1:]))  # each draft extends the one before
+    assert final.to_dict()["generation"]["generated_text"].startswith(texts[-1])
+    assert final.mode in (GENERATED, FALLBACK)
+
+
+def test_the_api_and_the_cli_carry_the_mode(llama_server, index_copy, tmp_path) -> None:
+    import json
+    import subprocess
+
+    from gradio_client import Client
+
+    from tests.conftest import CORPUS
+    from tests.helpers import CLI, clean_env, start_app, stop_process
+
+    started: list = []
+    try:
+        server = start_app(started, tmp_path, index_copy, CORPUS, POLICY_ASSISTANT_LLM="openai",
+                           POLICY_ASSISTANT_LLM_URL=llama_server, POLICY_ASSISTANT_LLM_MAX_TOKENS="48",
+                           POLICY_ASSISTANT_LLM_CLAUSES="3", POLICY_ASSISTANT_LLM_CLAUSE_CHARS="600")
+        client = Client(server.url, verbose=False)
+        quoted = client.predict(ANSWERABLE, [], "none", api_name="/ask")
+        assert quoted["mode"] == EXTRACTIVE and quoted["generation"] is None
+        generated = client.predict(ANSWERABLE, [], None, api_name="/ask")  # the app's setting: openai
+        assert generated["mode"] in (GENERATED, FALLBACK) and generated["generation"]["llm"] == "openai"
+        assert generated["generation"]["generated_text"]
+        bad = client.predict(ANSWERABLE, [], "gpt-9", api_name="/ask")
+        assert bad["error"].startswith("llm must be one of none, openai, gguf")
+    finally:
+        for process in started:
+            stop_process(process)
+    env = clean_env(POLICY_ASSISTANT_LLM_URL="http://127.0.0.1:9/v1", POLICY_ASSISTANT_LLM_RETRIES="0",
+                    POLICY_ASSISTANT_LLM_API_KEY="sk-never-printed")
+    done = subprocess.run([str(CLI), "--debug", "ask", "--index-dir", str(index_copy), "--llm", "openai", "--json",
+                           ANSWERABLE], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = json.loads(done.stdout)
+    assert out["mode"] == FALLBACK and "not reachable" in out["generation"]["error"]
+    assert "sk-never-printed" not in done.stdout + done.stderr  # not even in the debug log
