@@ -21,8 +21,21 @@ from common.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-SHARED = ROOT.parent / "shared"
+# The workspace's shared folder beside the clone (CI has it; a fresh clone elsewhere does not, and the tests that
+# need it skip). PA_TEST_SHARED_DIR points the tests at another folder, e.g. an empty one to check those skips.
+SHARED = Path(os.environ.get("PA_TEST_SHARED_DIR") or ROOT.parent / "shared")
 CORPUS_ZH = SHARED / "corpus-zh"
+EXAMPLES = SHARED / "evals" / "examples.jsonl"
+
+
+def missing_shared(path: Path) -> str:
+    """The one-line skip reason for a test that needs ``path`` from the shared folder."""
+    return f"{path} is not here (the shared folder beside the clone; CI has it)"
+
+
+def needs_shared(path: Path) -> pytest.MarkDecorator:
+    """Skip unless ``path`` (a file or folder of the shared folder) exists."""
+    return pytest.mark.skipif(not path.exists(), reason=missing_shared(path))
 
 
 def _source_hash(corpus: Path = CORPUS) -> str:
@@ -85,7 +98,7 @@ def zh_index_dir() -> Path:
     from ingest.pipeline import run_ingest
 
     if not CORPUS_ZH.is_dir():
-        pytest.skip("../shared/corpus-zh is not beside this clone")
+        pytest.skip(missing_shared(CORPUS_ZH))
     def build(folder: Path) -> None:
         laws = [p for p in sorted(CORPUS_ZH.glob("*.md")) if p.with_suffix(".meta.toml").exists()]  # not README.md
         report = run_ingest(Settings.load(index_dir=folder, corpus_dir=CORPUS_ZH), paths=laws)

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from assistant.types import QuestionError
-from tests.conftest import ROOT, SHARED
+from tests.conftest import EXAMPLES, ROOT, needs_shared
 
 GOLD = [json.loads(line) for line in (ROOT / "evals" / "gold.jsonl").read_text(encoding="utf-8").splitlines() if line.strip()]
 SAMPLE = GOLD[::7]
@@ -131,8 +131,9 @@ def test_control_characters_are_ignored(assistant):
     assert dirty.answer == clean.answer
 
 
+@needs_shared(EXAMPLES)
 def test_shared_examples_are_answered_or_declined_as_expected(assistant):
-    examples = [json.loads(line) for line in (SHARED / "evals" / "examples.jsonl").read_text().splitlines() if line.strip()]
+    examples = [json.loads(line) for line in EXAMPLES.read_text().splitlines() if line.strip()]
     passed = 0
     for item in examples:
         answer = assistant.ask(item["question"])

@@ -10,7 +10,7 @@ import pytest
 
 from evals.scorer import aggregate, label_shows, load_gold, norm, percentile, score_item, summarize
 
-EXAMPLES = Path(__file__).resolve().parent.parent.parent / "shared" / "evals" / "examples.jsonl"
+from tests.conftest import EXAMPLES, missing_shared  # noqa: E402
 
 GOLD = {
     "id": "t-01", "persona": "agency_staff", "question": "Which other regions should Beijing's HR institutions help?",
@@ -131,7 +131,7 @@ def test_aggregate_and_summary():
 
 def test_load_gold_reads_examples_and_rejects_duplicates(tmp_path):
     if not EXAMPLES.is_file():
-        pytest.skip("shared examples not present")
+        pytest.skip(missing_shared(EXAMPLES))
     items = load_gold(EXAMPLES)
     assert len(items) >= 10 and all("evidence" in i for i in items)
     doubled = tmp_path / "doubled.jsonl"

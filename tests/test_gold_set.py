@@ -15,7 +15,7 @@ import pytest
 
 ROOT = Path(__file__).parent.parent
 GOLD_PATH = ROOT / "evals" / "gold.jsonl"
-EXAMPLES_PATH = Path("/work/shared/evals/examples.jsonl")
+from tests.conftest import CORPUS_ZH, EXAMPLES as EXAMPLES_PATH, missing_shared  # noqa: E402
 CORPUS_DIR = ROOT / "corpus"
 
 # Seed file name (the value of "source") -> corpus slug (corpus/<slug>.txt).
@@ -27,7 +27,6 @@ SEED_TO_SLUG = {
     "004_6fb59348af0e4fbb.txt": "mhrss-hr-market-order-2024",
 }
 BEIJING_SEED = "003_530a0ab8a52cd05e.txt"
-CORPUS_ZH = ROOT.parent / "shared" / "corpus-zh"  # Chinese laws, read from beside the clone, never copied
 ZH_SETS = ("gold_zh.jsonl", "heldout_zh.jsonl")
 
 FIELDS = {
@@ -85,12 +84,12 @@ def _sets() -> list:
     for path in sorted((ROOT / "evals").glob("*.jsonl")):
         if path == GOLD_PATH:
             continue
-        marks = [pytest.mark.skipif(not CORPUS_ZH.is_dir(), reason="../shared/corpus-zh not present")] \
+        marks = [pytest.mark.skipif(not CORPUS_ZH.is_dir(), reason=missing_shared(CORPUS_ZH))] \
             if path.name in ZH_SETS else []
         params.append(pytest.param(path, id=path.stem, marks=marks))
     params.append(pytest.param(
         EXAMPLES_PATH, id="examples",
-        marks=pytest.mark.skipif(not EXAMPLES_PATH.exists(), reason="shared examples not present")))
+        marks=pytest.mark.skipif(not EXAMPLES_PATH.exists(), reason=missing_shared(EXAMPLES_PATH))))
     return params
 
 
@@ -211,7 +210,7 @@ def test_gold_item_shape(gold: list[dict]) -> None:
 
 def test_gold_does_not_copy_examples(gold: list[dict]) -> None:
     if not EXAMPLES_PATH.exists():
-        pytest.skip("shared examples not present")
+        pytest.skip(missing_shared(EXAMPLES_PATH))
     examples = {norm(r["question"]) for r in load_jsonl(EXAMPLES_PATH)}
     copied = [r["id"] for r in gold if norm(r["question"]) in examples]
     assert not copied, f"copied example questions: {copied}"

@@ -17,8 +17,9 @@ from ingest.documents import load_document
 from ingest.records import DocumentMeta, SourceDocument
 from ingest.sentences import split_sentences
 
-CORPUS_ZH = Path(__file__).resolve().parent.parent.parent / "shared" / "corpus-zh"
-needs_zh = pytest.mark.skipif(not CORPUS_ZH.is_dir(), reason="../shared/corpus-zh is not beside this clone")
+from tests.conftest import CORPUS_ZH, needs_shared  # noqa: E402
+
+needs_zh = needs_shared(CORPUS_ZH)
 
 
 def _law(name: str):

@@ -31,14 +31,14 @@ pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 ROOT = Path(__file__).resolve().parent.parent
 CORPUS = ROOT / "corpus"
-EXAMPLES = ROOT.parent / "shared" / "evals" / "examples.jsonl"
+from tests.conftest import EXAMPLES, missing_shared  # noqa: E402
 BIN = Path(sys.executable).parent
 SUBPROCESS_SECONDS = 600
 
 
 def _questions() -> list[str]:
     if not EXAMPLES.is_file():
-        pytest.skip(f"{EXAMPLES} is missing (the shared folder must sit beside the repository)")
+        pytest.skip(missing_shared(EXAMPLES))
     rows = [json.loads(line) for line in EXAMPLES.read_text(encoding="utf-8").splitlines() if line.strip()]
     return [row["question"] for row in rows]
 
