@@ -13,6 +13,7 @@ from typing import Any
 from assistant.answering import ExtractiveAnswerer, citation_from_hit
 from assistant.conversation import ConversationResolver
 from assistant.filters import Filters
+from assistant.multipart import answer_in_parts
 from assistant.premises import PremiseCheck
 from assistant.generation import GroundedGenerator
 from assistant.references import DocumentNames, Reference, resolve, without_references
@@ -138,14 +139,24 @@ class Assistant:
             allowed = self._allowed_docs(filters)
         except ValueError as exc:
             raise QuestionError(str(exc)) from exc
+        with storage_errors("search", self.store.location):
+            # two asks in one question are searched one by one; a clause reference is always one lookup
+            parts = None if resolve(text, self.names) else answer_in_parts(
+                text, lambda part: self._ask_one(part, part, top_k, allowed, started, "none", None))
+            answer = parts or self._ask_one(question, text, top_k, allowed, started, llm, on_text)
+        answer.question = question if len(question) <= 2000 else text
+        answer.latency_ms = (time.perf_counter() - started) * 1e3
+        answer.searched_as = searched_as
+        return answer
+
+    def _ask_one(self, question: str, text: str, top_k: int, allowed: set[str] | None, started: float,
+                 llm: str | None, on_text: Callable[[str], None] | None) -> Answer:
+        """One ask: references resolved, the question embedded once, retrieved, answered or declined."""
         mentioned = self.names.mentioned(text)
         reference = resolve(text, self.names, mentioned)
         query_vector = self.retriever.embedder.embed_query(self.names.for_embedding(text, mentioned))
-        with storage_errors("search", self.store.location):
-            answer = self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned),
-                                  llm, on_text)
-        answer.searched_as = searched_as
-        return answer
+        return self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned),
+                            llm, on_text)
 
     def _answer(self, question: str, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
                 query_vector, started: float, mentioned: set[str], llm: str | None = None,

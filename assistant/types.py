@@ -52,6 +52,8 @@ class Answer:
     mode: str = "extractive"
     notice: str = ""  # one line for the user about the mode, in the question's language (e.g. sentences removed)
     generation: dict[str, Any] | None = None  # assistant.generation.GenerationReport.to_dict(), when a model was asked
+    # a question with two asks: each part as it was searched and whether it was answered (assistant.multipart)
+    parts: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -69,6 +71,7 @@ class Answer:
             "mode": self.mode,
             "notice": self.notice,
             "generation": self.generation,
+            "parts": self.parts,
         }
 
 

@@ -1,0 +1,74 @@
+"""Questions that ask two things at once, answered part by part.
+
+"What does the ministry require, and does Beijing's plan say anything about it?" has two asks; searched as one,
+the nearest clause answers one of them and the other is silently dropped. Each ask is searched on its own (with
+the sentences that set the scene, which belong to every part), and the answer cites every part. When the documents
+do not answer one of the parts, the question is judged whole, as if it had one ask: an unanswered part is most often
+the near miss or the false premise that leaves the whole question unanswered (measured on the development sets).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from assistant.types import Answer
+from ingest.sentences import split_sentences
+
+# An interrogative sentence: a question mark, or an opening question word.
+_ASKS = re.compile(r"[?？]\s*$|^(what|which|who|how|when|where|why|can|could|does|do|did|is|are|will|would|should|may|"
+                   r"must|has|have)\b", re.IGNORECASE)
+# Inside one sentence, a second ask joined by "and" / "; " / "，还有": "…, and does the plan say …"
+_JOINED = re.compile(r"(?:,|;)\s*(?:and|or|also|plus)?\s*(?=(?:what|which|who|how|when|where|why|can|could|does|do|did|"
+                     r"is|are|will|would|should|may|must|has|have)\b)|;\s+|(?<=[吗呢么])[，,]\s*|[，,；;]\s*(?=(?:还有|另外|以及|同时|那么|并且)"
+                     r"[^，,。？?]{2,})", re.IGNORECASE)
+_MIN_CHARS = 12
+
+
+def split_parts(question: str) -> tuple[str, list[str]]:
+    """(the scene-setting context, the asks). One ask (or none recognised) means the question stands whole."""
+    sentences = split_sentences(question)
+    asks = [s for s in sentences if _ASKS.search(s.strip())]
+    context = " ".join(s for s in sentences if s not in asks)
+    pieces = [p.strip(" ,;，；") for ask in asks for p in _JOINED.split(ask)]
+    pieces = [p for p in pieces if len(p) >= _MIN_CHARS or re.search(r"[\u4e00-\u9fff]{4,}", p)]
+    return context, pieces if len(pieces) >= 2 else []
+
+
+def answer_in_parts(question: str, ask: Callable[[str], Answer]) -> Answer | None:
+    """One answer composed from the answers to each part, or None when the question has a single ask."""
+    context, parts = split_parts(question)
+    if not parts:
+        return None
+    answers = [ask(f"{context} {part}".strip()) for part in parts]
+    if not all(a.answered for a in answers):
+        # a part the documents do not answer: the whole question is judged as one (an unanswered part is often
+        # the near miss or false premise that makes the whole question unanswerable)
+        return None
+    texts, citations, seen = [], [], {}
+    for answer in answers:
+        renumber = {}
+        for n, c in enumerate(answer.citations, start=1):
+            if c.clause_id not in seen:
+                seen[c.clause_id] = len(citations) + 1
+                citations.append(c)
+            renumber[str(n)] = str(seen[c.clause_id])
+        for c in citations:
+            c.n = seen[c.clause_id]
+        body = answer.answer if not texts else _quotes_only(answer)  # one lead and preface, for the first part
+        texts.append(re.sub(r"\[(\d{1,2})\]", lambda m: f"[{renumber.get(m.group(1), m.group(1))}]", body))
+    related = [c for a in answers for c in a.related if c.clause_id not in seen]
+    related = list({c.clause_id: c for c in related}.values())[:3]
+    for n, c in enumerate(related, start=1):
+        c.n = n
+    first = answers[0]
+    return Answer(question, " ".join(texts), True, citations, related, support=min(a.support for a in answers),
+                  lead=first.lead, preface=first.preface,
+                  parts=[{"question": part, "answered": a.answered, "citations": [c.clause_id for c in a.citations]}
+                         for part, a in zip(parts, answers)])
+
+
+def _quotes_only(answer: Answer) -> str:
+    """A part's answer without its lead and preface: the quotes and their markers."""
+    text = answer.answer.removeprefix(f"{answer.lead} — " if answer.lead else "")
+    return text.removeprefix(f"{answer.preface} " if answer.preface else "")

@@ -1,0 +1,28 @@
+"""Two asks in one question: each is searched on its own and the answer cites both."""
+
+from __future__ import annotations
+
+from assistant.multipart import split_parts
+
+
+def test_split_parts() -> None:
+    assert split_parts("What support do HR firms get?") == ("", [])
+    context, parts = split_parts("We run an agency in Beijing. Can we get help with free job introduction? "
+                                 "And what does the plan say about employee sharing?")
+    assert context == "We run an agency in Beijing." and len(parts) == 2
+    assert split_parts("What does the ministry do about scams, and does Beijing's plan say anything about it?")[1] == [
+        "What does the ministry do about scams", "does Beijing's plan say anything about it?"]
+    assert split_parts("试用期最长多久？试用期工资最低多少？")[1] == ["试用期最长多久？", "试用期工资最低多少？"]
+    assert split_parts("劳务派遣单位注册资本要多少，还有需要什么经营场所？")[1] == ["劳务派遣单位注册资本要多少", "还有需要什么经营场所？"]
+
+
+def test_a_two_part_question_cites_a_clause_for_each_part(assistant) -> None:
+    question = ("Does the Beijing plan back employee sharing among companies? "
+                "And how does Beijing plan to monitor supply and demand in the HR market?")
+    answer = assistant.ask(question)
+    assert answer.answered and len(answer.parts) == 2
+    labels = " ".join(c.label for c in answer.citations)
+    assert "(XVI)" in labels and "(V)" in labels, labels
+    assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
+    for c in answer.citations:
+        assert f"[{c.n}]" in answer.answer
