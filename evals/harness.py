@@ -127,8 +127,11 @@ def run_system(system, gold: list[dict[str, Any]], assistant=None) -> list[dict[
     """Score one system on every question; latency is the wall time of ``system.answer`` alone."""
     rows = []
     for item in gold:
+        # a follow-up item carries its conversation's earlier questions; systems without conversations (the
+        # baselines) get the final question alone, as a chat that forgets would
+        history = item.get("history") if getattr(system, "takes_history", False) else None
         started = time.perf_counter()
-        answer = system.answer(item["question"])
+        answer = system.answer(item["question"], history=history) if history else system.answer(item["question"])
         wall_ms = (time.perf_counter() - started) * 1e3
         row = score_item(answer, item, latency_ms=wall_ms)
         row["support"] = answer.get("support")

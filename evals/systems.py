@@ -46,7 +46,10 @@ def _rejected(question: str, message: str) -> dict[str, Any]:
 
 
 class ProductSystem:
-    """The product pipeline exactly as users get it."""
+    """The product pipeline exactly as users get it, conversations included: a follow-up question is asked with
+    the conversation's earlier questions (``history``), as the chat and the ``/ask`` API ask it."""
+
+    takes_history = True
 
     def __init__(self, assistant, top_k: int = 5, name: str = "product", llm: str | None = None) -> None:
         self.name = name
@@ -55,13 +58,14 @@ class ProductSystem:
         self.llm = llm  # product-llm: verified generated answers from this backend
         self.setup_ms = 0.0
 
-    def answer(self, question: str) -> dict[str, Any]:
+    def answer(self, question: str, history: list[str] | None = None) -> dict[str, Any]:
         from assistant.types import QuestionError
 
+        extra: dict[str, Any] = {"history": history} if history else {}
         try:
             if self.llm:
-                return self.assistant.ask(question, top_k=self.top_k, llm=self.llm).to_dict()
-            return self.assistant.ask(question, top_k=self.top_k).to_dict()
+                return self.assistant.ask(question, top_k=self.top_k, llm=self.llm, **extra).to_dict()
+            return self.assistant.ask(question, top_k=self.top_k, **extra).to_dict()
         except QuestionError as exc:
             return _rejected(question, str(exc))
 
