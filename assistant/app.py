@@ -88,9 +88,10 @@ UNEXPECTED = "Something went wrong while answering; the server log has the detai
 
 CSS = """
 #pa-chat .bubble-wrap, #pa-chat [role="log"] { padding-top: 2.6rem; }
+#pa-chat .top-panel { background: var(--block-background-fill); border-radius: 6px; }
 #pa-chat .pa-searched { color: var(--body-text-color-subdued); }
 .pa-docs-wrap { overflow-x: auto; -webkit-overflow-scrolling: touch; max-width: 100%; }
-.pa-docs-wrap table { min-width: 36rem; }
+.pa-docs-wrap table { min-width: 44rem; }
 @media (max-width: 720px) {
   #clause-panel { position: static; }
   #pa-header h1 { font-size: 1.5rem; }
