@@ -26,11 +26,14 @@ from dataclasses import dataclass, field
 from common.numerals import find_quantities
 
 # [1], [1, 2], [1][2], 【1】, ［1］: the model's citation markers
-_MARKER = re.compile(r"[\[【［]\s*(\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*)\s*[\]】］]")
+# (one or two digits: "[2022] No. 83" is a document number, not a citation)
+_MARKER = re.compile(r"[\[【［]\s*(\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*)\s*[\]】］]")
 # A sentence ends at terminal punctuation (not a decimal point), plus any markers and closing quotes after it on the
 # same line (a marker that starts the next line belongs to the next sentence: "[2] The subsidy …").
 _END = re.compile(r"(?<!\d)[.!?](?!\d)|[。！？]|\n+")
-_TRAILING = re.compile(r"(?:[ \t]*[\[【［]\s*\d{1,3}(?:\s*[,，、;]\s*\d{1,3})*\s*[\]】］]|[\"'”’)）])*")
+# a full stop after these is an abbreviation, not a sentence end ("Ren She Bu Fa [2022] No. 83")
+_ABBREVIATION = re.compile(r"\b(?:No|Nos|Art|Arts|Para|Mr|Ms|Mrs|Dr|St|Fig|Vol|pp|e\.g|i\.e|etc|vs)$", re.IGNORECASE)
+_TRAILING = re.compile(r"(?:[ \t]*[\[【［]\s*\d{1,2}(?:\s*[,，、;]\s*\d{1,2})*\s*[\]】］]|[\"'”’)）])*")
 # English proper names: two or more capitalised words, allowing "of", "and", "for", "the" inside
 _CAP = r"[A-Z][A-Za-z'’\-]*[a-z][A-Za-z'’\-]*|[A-Z]{2,}"
 _NAME = re.compile(rf"\b(?:{_CAP})(?:\s+(?:(?:of|and|for|the|on|in|de)\s+)*(?:{_CAP}))+\b")
@@ -103,7 +106,7 @@ def split_sentences(text: str) -> list[str]:
     out: list[str] = []
     pos = 0
     for m in _END.finditer(text):
-        if m.start() < pos:
+        if m.start() < pos or m.group() == "." and _ABBREVIATION.search(text[pos:m.start()]):
             continue
         end = m.end()
         end = _TRAILING.match(text, end).end()

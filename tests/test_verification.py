@@ -116,3 +116,11 @@ def test_api_keys_are_read_from_the_environment_only(tmp_path, monkeypatch) -> N
     assert "sk-secret-value" not in repr(settings)
     with pytest.raises(SettingsError, match="llm must be one of"):
         Settings.load(llm="gpt")
+
+
+def test_document_numbers_are_figures_not_citations() -> None:
+    clause = {1: "This plan implements the ministry's notice Ren She Bu Fa [2022] No. 83."}
+    kept = verify("It implements Ren She Bu Fa [2022] No. 83 [1].", clause)
+    assert [s.kept for s in kept.sentences] == [True]
+    wrong = verify("It implements Ren She Bu Fa [2021] No. 83 [1].", clause)
+    assert [s.reason for s in wrong.sentences] == ["figure '2021' is not in [1]"]
