@@ -34,7 +34,11 @@ log = logging.getLogger(__name__)
 DEFAULT_GOLD = PACKAGE_ROOT / "evals" / "gold.jsonl"
 # Held-out sets already used for development (evals/GOLD.md): the quality gate runs them with the gold set.
 # Held-out sets already run blind and then used for development (evals/GOLD.md records each one's status).
-DEVELOPMENT_SETS = tuple(PACKAGE_ROOT / "evals" / f"heldout{n}.jsonl" for n in ("", "2", "3", "4", "5"))
+DEVELOPMENT_SETS = tuple(PACKAGE_ROOT / "evals" / f"heldout{n}.jsonl" for n in ("", "2", "3", "4", "5", "6"))
+# The Chinese laws live beside the clone (never copied in); their gold set is gated on its own index.
+CORPUS_ZH = PACKAGE_ROOT.parent / "shared" / "corpus-zh"
+GOLD_ZH = PACKAGE_ROOT / "evals" / "gold_zh.jsonl"
+INDEX_ZH = PACKAGE_ROOT / ".index-zh"
 SHARED_EXAMPLES = PACKAGE_ROOT.parent / "shared" / "evals" / "examples.jsonl"
 BASELINE_PATH = PACKAGE_ROOT / "evals" / "baseline.json"
 GATE_TOLERANCE = 0.03
@@ -211,7 +215,8 @@ def generation_summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "sentences_generated": generated,
         "sentences_kept": kept,
         "kept_share": round(kept / generated, 4) if generated else None,
-        "drop_reasons": dict(Counter(reason.split(" ")[0] for g in gens for reason in g["drop_reasons"] or [])),
+        "drop_reasons": dict(Counter("no citation" if reason.startswith("no citation") else reason.split(" ")[0]
+                                     for g in gens for reason in g["drop_reasons"] or [])),
         "fallback_reasons": dict(Counter(g["fallback_reason"] for g in gens if g["fallback_reason"])),
         "generation_p50_ms": times[len(times) // 2] if times else None,
     }
@@ -549,6 +554,15 @@ def write_baseline(settings: Settings, path: Path = BASELINE_PATH, assistant=Non
                                                       ("n", "hit_at_1", "correct_decline_rate", "pass_rate")},
         "failed_ids": gate["failed_ids"],
     }
+    if CORPUS_ZH.is_dir() and GOLD_ZH.is_file():
+        from assistant.core import Assistant
+        from ingest.pipeline import run_ingest
+
+        zh_settings = settings.replace(index_dir=INDEX_ZH, corpus_dir=CORPUS_ZH, chroma_url="")
+        run_ingest(zh_settings)
+        zh = product_metrics(Assistant.open(settings=zh_settings), [GOLD_ZH])
+        data["zh"] = {"questions": [_relative(GOLD_ZH)], "failed_ids": zh["failed_ids"],
+                      **{k: zh[k] for k in ("n", "hit_at_1", "correct_decline_rate", "pass_rate")}}
     path.write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
     return path
 
