@@ -251,14 +251,22 @@ _REFERENCE_WORDS = {"clause", "claus", "part", "item", "articl", "measur", "poin
                     "text", "show", "content", "mean", "plan", "action", "document", "full", "quot", "read", "tell"}
 
 
+# How people ask for a clause's text in Chinese ("…第十九条是什么内容", "…怎么规定的"): words of the request itself.
+_ZH_REQUEST = re.compile(r"是什么内容|什么内容|的内容|内容|是怎么规定的|怎么规定的?|规定了什么|说了什么|讲了什么|讲的是什么|"
+                         r"是什么|原文|全文|条文|[的了呢吗啊？?。，,\s]")
+
+
 def _content_terms(question: str, reference: Reference | None, docs: dict[str, dict[str, Any]],
                    names: DocumentNames) -> set[str]:
     """What the question asks beyond naming a clause; empty means a plain lookup."""
     named = set()  # words that name the referenced document (its distinctive words and its titles)
+    rest = without_references(question)
     for doc_id in (reference.doc_ids if reference else ()):
         meta = docs.get(doc_id, {}).get("meta", {})
         titles = f"{meta.get('short_title', '')} {meta.get('title', '')}"
         named |= names.stems.get(doc_id, set()) | set(tokenize(titles))
+        for alias in sorted(names.aliases.get(doc_id, ()), key=len, reverse=True):  # Chinese names, as text
+            rest = re.sub(re.escape(alias), " ", rest, flags=re.IGNORECASE)
     numerals = {t.lower() for t in re.findall(r"\b[IVXLC]{1,7}\b|\d+", question)}
-    generic = set(tokenize("HR human resources service services 规定 内容 什么 怎么 说了 原文 全文"))
-    return {t for t in tokenize(without_references(question)) if t not in _REFERENCE_WORDS | named | numerals | generic}
+    generic = set(tokenize("HR human resources service services"))
+    return {t for t in tokenize(_ZH_REQUEST.sub(" ", rest)) if t not in _REFERENCE_WORDS | named | numerals | generic}

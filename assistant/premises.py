@@ -16,6 +16,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+import threading
 from dataclasses import dataclass
 
 from common.analysis import STOPWORDS, has_cjk, tokenize
@@ -100,6 +101,8 @@ class PremiseCheck:
                                   ("title", "short_title", "aliases", "issuer", "date", "jurisdiction"))
                  for doc_id, info in docs.items()}
         vocabulary = set(bm25_vocabulary) | {t for text in names.values() for t in tokenize(text)}
+        # jieba loads its dictionary in about a second; do it now, not on the first Chinese question
+        threading.Thread(target=_posseg, name="jieba-warm-up", daemon=True).start()
         if memory is None:
             return cls(None, vocabulary)
         texts = {doc_id: [text] for doc_id, text in names.items()}

@@ -13,7 +13,7 @@ import json
 
 import pytest
 
-from evals.harness import BASELINE_PATH, GATE_TOLERANCE, gate_files, product_metrics
+from evals.harness import BASELINE_PATH, GATE_TOLERANCE, GOLD_ZH, gate_files, product_metrics
 
 GATED = ("hit_at_1", "correct_decline_rate")
 
@@ -45,3 +45,22 @@ def test_product_does_not_regress(metric, baseline, current):
     assert current[metric] >= floor, (
         f"{metric} fell to {current[metric]:.3f}, below the baseline {baseline[metric]:.3f} - {tolerance}{note}; "
         f"newly failing: {', '.join(newly_failing) or 'none'}")
+
+
+@pytest.fixture(scope="module")
+def current_zh(zh_assistant) -> dict:
+    return product_metrics(zh_assistant, [GOLD_ZH])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("metric", GATED)
+def test_product_does_not_regress_on_the_chinese_laws(metric, baseline, current_zh):
+    """The same gate over the Chinese gold set and ../shared/corpus-zh (skipped when that is not beside the clone)."""
+    recorded = baseline.get("zh")
+    if recorded is None:
+        pytest.fail(f"{BASELINE_PATH} has no Chinese baseline; write it with `python -m evals.harness --write-baseline`")
+    tolerance = float(baseline.get("tolerance", GATE_TOLERANCE))
+    newly_failing = sorted(set(current_zh["failed_ids"]) - set(recorded.get("failed_ids", [])))
+    assert current_zh[metric] >= float(recorded[metric]) - tolerance, (
+        f"{metric} on gold_zh fell to {current_zh[metric]:.3f}, below the baseline {recorded[metric]:.3f} - "
+        f"{tolerance}; newly failing: {', '.join(newly_failing) or 'none'}")
