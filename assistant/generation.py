@@ -110,6 +110,7 @@ class PromptClause:
     n: int
     hit: Hit
     text: str  # label, document and clause text, as in the prompt (what the verifier checks against)
+    heading: str = ""  # the label and document line above the clause text
 
 
 def prompt_clauses(hits: list[Hit], k: int, max_chars: int) -> list[PromptClause]:
@@ -124,7 +125,7 @@ def prompt_clauses(hits: list[Hit], k: int, max_chars: int) -> list[PromptClause
         if len(body) > max_chars:
             body = body[:max_chars].rsplit(" ", 1)[0] + " …"
         head = " — ".join(x for x in (str(hit.meta.get("label", "")), str(hit.meta.get("doc_title", ""))) if x)
-        out.append(PromptClause(len(out) + 1, hit, f"{head}\n{body}" if head else body))
+        out.append(PromptClause(len(out) + 1, hit, f"{head}\n{body}" if head else body, head))
         if len(out) >= k:
             break
     return out
@@ -181,7 +182,7 @@ class GroundedGenerator:
             log.warning("generation with llm=%s failed: %s", mode, exc)
             report.error = str(exc)
             return self._fallback(question, extractive, report, MODEL_FAILED, started)
-        checked = verify(report.text, {c.n: c.text for c in clauses})
+        checked = verify(report.text, {c.n: c.text for c in clauses}, {c.n: c.heading for c in clauses})
         report.sentences = checked.sentences
         if checked.says_not_stated:
             return self._fallback(question, extractive, report, MODEL_NOT_STATED, started)

@@ -233,8 +233,11 @@ def check_sentence(sentence: str, clauses: Mapping[int, str]) -> SentenceCheck:
     return SentenceCheck(sentence, cited, True)
 
 
-def verify(generated: str, clauses: Mapping[int, str]) -> Verification:
-    """Check every sentence of ``generated`` against ``clauses`` (prompt number -> label, title and text)."""
+def verify(generated: str, clauses: Mapping[int, str], headings: Mapping[int, str] | None = None) -> Verification:
+    """Check every sentence of ``generated`` against ``clauses`` (prompt number -> label, title and text).
+
+    ``headings`` (prompt number -> the label and title line the prompt put above the clause): a sentence that only
+    repeats one states nothing, though it passes every other check (small models echo the prompt)."""
     result = Verification()
     for sentence in split_sentences(generated):
         if says_not_stated(strip_markers(sentence)):
@@ -242,8 +245,22 @@ def verify(generated: str, clauses: Mapping[int, str]) -> Verification:
             result.sentences.append(SentenceCheck(sentence, citations_of(sentence), False,
                                                   "says the clauses do not answer"))
             continue
-        result.sentences.append(check_sentence(sentence, clauses))
+        check = check_sentence(sentence, clauses)
+        echoed = _echoed_heading(check, headings or {})
+        if check.kept and echoed:
+            check = SentenceCheck(sentence, check.cited, False, f"only repeats the heading of [{echoed}]")
+        result.sentences.append(check)
     return result
+
+
+def _echoed_heading(check: SentenceCheck, headings: Mapping[int, str]) -> int | None:
+    """The clause whose heading the sentence's words all come from, if any."""
+    words = set(_norm(strip_markers(check.text)).replace("—", " ").split())
+    for n in check.cited:
+        heading = set(_norm(headings.get(n, "")).replace("—", " ").split())
+        if heading and words and len(words - heading) <= max(1, len(words) // 5):
+            return n
+    return None
 
 
 def renumber(sentences: Sequence[SentenceCheck]) -> tuple[list[str], list[int]]:

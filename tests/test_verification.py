@@ -124,3 +124,15 @@ def test_document_numbers_are_figures_not_citations() -> None:
     assert [s.kept for s in kept.sentences] == [True]
     wrong = verify("It implements Ren She Bu Fa [2021] No. 83 [1].", clause)
     assert [s.reason for s in wrong.sentences] == ["figure '2021' is not in [1]"]
+
+
+def test_a_sentence_that_only_repeats_a_clause_heading_is_dropped() -> None:
+    # real SmolLM2 output on a Chinese question: the prompt's headings echoed back, each "citing" its clause
+    headings = {1: "Premier Li on HR services (2021 national conference), paragraph 1 — Premier calls for boosting "
+                   "human resource services"}
+    clauses = {1: headings[1] + "\nPremier Li Keqiang urged efforts to enhance human resource services."}
+    echoed = verify("[1] Premier Li on HR services (2021 national conference), paragraph 1 — Premier calls for "
+                    "boosting human resource services", clauses, headings)
+    assert [s.reason for s in echoed.sentences] == ["only repeats the heading of [1]"]
+    stated = verify("Premier Li urged efforts to enhance human resource services [1].", clauses, headings)
+    assert [s.kept for s in stated.sentences] == [True]
