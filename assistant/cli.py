@@ -160,12 +160,15 @@ def cmd_show(args: argparse.Namespace) -> int:
             return 1
         citation = found[0]
     data = {k: v for k, v in citation.to_dict().items() if k in
-            {"clause_id", "label", "doc_id", "doc_title", "text", "page", "source"}}
+            {"clause_id", "label", "doc_id", "doc_title", "text", "page", "source", "refs", "cited_by"}}
     if args.json:
         _print_json(data)
     else:
         page = f" (page {data['page']})" if data.get("page") else ""
         print(f"{data['label']}{page}\n{data['clause_id']} — {data['source']}\n\n{data['text']}")
+        for heading, ids in (("Cites", data["refs"]), ("Cited by", data["cited_by"])):
+            if ids:  # cross-references: a penalty article and the duty it enforces, one step apart
+                print(f"\n{heading}: {', '.join(ids)}")
     return 0
 
 
