@@ -328,6 +328,15 @@ def render_documents(rows: list[dict[str, Any]]) -> str:
             f'<table class="pa-docs" id="pa-docs-table"><thead>{head}</thead><tbody>{body}</tbody></table></div>')
 
 
+def render_clause_list(doc_id: str, rows: list[dict[str, Any]]) -> str:
+    """A document's clause IDs and labels, so a reader can find the ID to look up."""
+    items = "".join(f'<tr><td class="pa-id">{esc(r["clause_id"])}</td><td>{esc(strip_markdown(r["label"])[0])}</td></tr>'
+                    for r in rows)
+    return (f'<p>{len(rows)} clauses in <code>{esc(doc_id)}</code>; look one up by its ID.</p>'
+            f'<div class="pa-docs-wrap"><table class="pa-docs" id="pa-clause-list"><thead><tr><th>Clause ID</th>'
+            f'<th>Label</th></tr></thead><tbody>{items}</tbody></table></div>')
+
+
 # -- answering without tracebacks ----------------------------------------------------------
 def sentence(exc: BaseException) -> str:
     """An error's message as one sentence: a capital first letter, a full stop, no line breaks."""
@@ -512,6 +521,8 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         try:
             current = live.get()
             with lock, storage_errors("read", current.store.location):
+                if text in current.state.docs:  # a doc_id from the table: list its clause IDs
+                    return render_clause_list(text, current.clauses(text))
                 found = current.lookup(text)
         except IndexUnavailable as exc:
             log.warning("lookup failed: %s", exc)
@@ -522,8 +533,8 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         if not found:
             return (f'<div class="pa-lookup-empty">No clause matches “{esc(_short(text, MAX_ECHO_CHARS))}”. '
                     "Try a clause ID such as <code>beijing-hr-action-plan-2023#IV.XIV</code> "
-                    "or a reference such as “Beijing XIV”; the table above lists the documents, and "
-                    "<code>policy-assistant docs --clauses DOC_ID</code> lists a document's clause IDs.</div>")
+                    "or a reference such as “Beijing XIV”. Type a document's ID from the table above to list its "
+                    "clause IDs (on the command line: <code>policy-assistant docs --clauses DOC_ID</code>).</div>")
         return "".join(render_clause(c.to_dict(), "Clause, verbatim") for c in found)
 
     def on_documents():
@@ -574,7 +585,8 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
             with gr.Tab("Documents", id="documents") as documents_tab:
                 documents_html = gr.HTML(render_documents(docs), elem_id="pa-documents", js_on_load=None)
                 gr.Markdown("### Look up a clause\nA clause ID such as `beijing-hr-action-plan-2023#IV.XIV`, "
-                            "or a reference such as “Beijing XIV” or “part III clause VII”.")
+                            "a reference such as “Beijing XIV” or “part III clause VII”, or a document's ID from the "
+                            "table to list its clause IDs.")
                 with gr.Row():
                     lookup_box = gr.Textbox(show_label=False, placeholder="e.g. Beijing XIV",
                                             scale=5, container=False, elem_id="pa-lookup", min_width=160)

@@ -333,6 +333,12 @@ def test_documents_tab_lists_the_index_and_looks_clauses_up_verbatim(page, seed_
     page.locator("#pa-lookup textarea").fill("Atlantis clause XCIX")
     page.locator("#pa-lookup-btn").click()
     expect(page.locator("#pa-lookup-result")).to_contain_text("No clause matches")
+    expect(page.locator("#pa-lookup-result")).to_contain_text("Type a document's ID from the table")
+    page.locator("#pa-lookup textarea").fill("beijing-hr-action-plan-2023")  # the unknown-ID error's advice works
+    page.locator("#pa-lookup-btn").click()
+    listed = page.locator("#pa-clause-list tbody tr")
+    expect(listed).to_have_count(next(d["clauses"] for d in docs if d["doc_id"] == "beijing-hr-action-plan-2023"))
+    expect(page.locator("#pa-clause-list")).to_contain_text("beijing-hr-action-plan-2023#IV.XIV")
 
 
 def test_feedback_is_appended_to_the_log(page, seed_server: Server, api_answer: dict) -> None:
