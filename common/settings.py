@@ -73,7 +73,7 @@ class Settings:
     llm_model: str = ""  # the model name the server expects
     llm_api_key: str = field(default="", repr=False)  # env POLICY_ASSISTANT_LLM_API_KEY only; never logged
     llm_model_path: str = ""  # a .gguf file for llm = "gguf"
-    llm_timeout_s: float = 60.0  # longest wait for the model's next piece of text (and for the whole answer x 3)
+    llm_timeout_s: float = 30.0  # longest wait for the model's next piece of text (the whole answer: 3 x this)
     llm_retries: int = 2  # retries of a failed request, with exponential backoff
     llm_max_tokens: int = 384
     llm_temperature: float = 0.0
