@@ -112,3 +112,17 @@ def test_cli_feedback_prints_the_log(tmp_path: Path) -> None:
     assert out.returncode == 0, out.stderr
     [entry] = [json.loads(line) for line in out.stdout.splitlines() if line.strip()]
     assert entry["question"] == "Which firms get subsidies?" and entry["comment"] == "too vague"
+
+
+def test_a_second_rating_of_the_same_answer_replaces_the_first(tmp_path: Path) -> None:
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    log.append("Who pays?", "The city pays. [1]", [], "up", answer_id="a1")
+    log.append("Who else?", "Firms do. [1]", [], "up", answer_id="a2")
+    log.append("Who pays?", "The city pays. [1]", [], "down", "changed my mind", answer_id="a1")
+    log.append("Old entry", "No id. [1]", [], "up")  # entries without an answer ID are never merged
+    log.append("Old entry", "No id. [1]", [], "down")
+    entries = log.read()
+    assert [(e["question"], e["rating"]) for e in entries] == [
+        ("Who else?", "up"), ("Who pays?", "down"), ("Old entry", "up"), ("Old entry", "down")]
+    assert entries[1]["comment"] == "changed my mind" and entries[1]["answer_id"] == "a1"
+    assert len((tmp_path / "feedback.jsonl").read_text().splitlines()) == 5  # the file stays append-only
