@@ -22,11 +22,13 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
+from urllib.parse import urlparse
 
 from common.settings import Settings
 
 log = logging.getLogger(__name__)
 SMOLLM2_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 class LLMError(RuntimeError):
@@ -66,6 +68,13 @@ class OpenAIBackend:
         self.model = model or settings.llm_model or "default"
         self.timeout_s = settings.llm_timeout_s
         _quiet_client_logs()
+        host = urlparse(self.location).hostname or ""
+        if (api_key or settings.llm_api_key) and self.location.startswith("http://") and host not in _LOOPBACK:
+            log.warning("the model server %s is reached over plain HTTP: its API key crosses the network unencrypted; "
+                        "use https://", self.location)
+        if url is None:
+            log.info("generated answers from %s, model %r (timeout %g s, %d retries)", self.location, self.model,
+                     settings.llm_timeout_s, settings.llm_retries)
         self._llm = OpenAILike(
             model=self.model, api_base=self.location, api_key=api_key or settings.llm_api_key or "not-needed",
             is_chat_model=True, is_function_calling_model=False, context_window=settings.llm_context_tokens,
