@@ -666,6 +666,7 @@ def serve(settings: Settings | None = None) -> None:
 
     settings = settings or Settings.load()
     assistant = Assistant.open(settings=settings)
+    assistant.generator.warm()  # llm = gguf: load the model before the first question
     demo = build_app(assistant, settings)
     print(f"policy-assistant: serving on http://{settings.host}:{settings.port}", flush=True)
     demo.queue(default_concurrency_limit=4).launch(

@@ -158,6 +158,16 @@ class GroundedGenerator:
                 self._backends[mode] = make_backend(self.settings, mode)
             return self._backends[mode]
 
+    def warm(self) -> None:
+        """Load the configured model now (a GGUF file takes seconds), so the first question does not wait and a
+        wrong setting is in the log at start-up; a failure only logs: answers fall back as usual."""
+        if self.settings.llm == "none":
+            return
+        try:
+            self.backend(self.settings.llm)
+        except LLMError as exc:
+            log.warning("generated answers are not available: %s; answers will be quoted until it is fixed", exc)
+
     def finish(self, question: str, hits: list[Hit], answer: Answer, mode: str | None = None,
                on_text: Callable[[str], None] | None = None, lookup: bool = False) -> Answer:
         """``answer`` as it should be shown under the llm ``mode`` (default: the setting)."""
