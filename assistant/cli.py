@@ -105,6 +105,8 @@ def ensure_index(settings: Settings) -> None:
 # -- ask ------------------------------------------------------------------------
 def _format_answer(answer) -> str:
     lines = ([f"({answer.notice})"] if getattr(answer, "notice", "") else []) + [answer.answer, ""]
+    if answer.searched_as:
+        lines += [f"(searched as: {answer.searched_as})", ""]
     for c in answer.citations:
         page = f", page {c.page}" if c.page else ""
         lines.append(f"[{c.n}] {c.label}{page}  ({c.clause_id})")
@@ -138,7 +140,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                 print(out.get("error") or _format_answer(answer), end="\n\n")
             sys.stdout.flush()
         return status
-    answer = assistant.ask(args.question, top_k=args.k, filters=filters)
+    answer = assistant.ask(args.question, top_k=args.k, filters=filters, history=args.history)
     print(json.dumps(answer.to_dict(), ensure_ascii=False) if args.json else _format_answer(answer))
     return 0
 
@@ -268,6 +270,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--k", type=int, default=5, help="clauses to retrieve")
     p.add_argument("--doc", action="append", help="only this document (repeatable)")
+    p.add_argument("--history", action="append", metavar="EARLIER_QUESTION",
+                   help="an earlier question of the conversation, oldest first (repeatable): asks the question as a "
+                        "follow-up of them")
     p.add_argument("--llm", choices=["none", "openai", "gguf"],
                    help="extractive (none) or verified generated answers from a model (default: the llm setting)")
     p.set_defaults(func=cmd_ask)

@@ -98,3 +98,11 @@ def test_ingest_draws_a_progress_bar_on_a_terminal(tmp_path: Path) -> None:
     assert "Embedding clauses" in text and "━" in text and "%" in text, text[-2000:]
     assert "INFO" not in text  # the bar, not log lines
     assert "1 documents" in stdout
+
+
+def test_ask_takes_the_conversation_as_history(seed_index_dir: Path) -> None:
+    out = _cli("ask", "and what about Shenyang?", "--history", "What help can college graduates get in Beijing?",
+               "--index-dir", str(seed_index_dir))
+    assert out.returncode == 0, out.stderr
+    assert "(searched as: What help can college graduates get in Shenyang?)" in out.stdout
+    assert "shenyang-hr-standards-2024#" in out.stdout
