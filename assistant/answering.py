@@ -44,6 +44,9 @@ _YES_NO = re.compile(r"^(can|could|does|do|is|are|will|may|must|should|has|have|
 _CONTINUES = re.compile(r"^(these|this|those|such|they|their|its|it (will|aims|includes|covers|involves)|"
                         r"in line with this|in this way|to this end|to achieve this|specifically|in particular|"
                         r"for example|for instance|including|among them|namely)\b", re.IGNORECASE)
+# A sentence whose subject is named before it: "These institutions …", "It will …", "该机构…", "上述…".
+_ANAPHOR = re.compile(r"^(?:(?:these|those|such|this|the above)\s+\w+|it|they|their|its)\b|^(?:该|其|这些|上述|此类|前款)",
+                      re.IGNORECASE)
 _MARKER_ONLY = re.compile(r"^\(?[IVXLC\d]{1,7}[.)]\s*")
 
 
@@ -178,10 +181,23 @@ class ExtractiveAnswerer:
         runners-up (same clause first), at most ``answer_sentences``."""
         best = scored[0]
         following = {(s.hit.chunk_id, s.row.position - 1): s for s in scored if _CONTINUES.match(s.row.text)}
+        # "These institutions may also …" names its subject in the sentence before: that one leads
+        preceding = {(s.hit.chunk_id, s.row.position + 1): s for s in scored}
         chosen: list[ScoredSentence] = []
 
+        def antecedents(s: ScoredSentence) -> list[ScoredSentence]:
+            """The sentences back to the one that names the subject, if it is close enough to fit."""
+            run, walk = [], s
+            while _ANAPHOR.match(_without_connective(walk.row.text)):
+                walk = preceding.get((walk.hit.chunk_id, walk.row.position))
+                if walk is None or len(run) + 1 >= self.settings.answer_sentences:
+                    return []
+                run.insert(0, walk)
+            return run
+
         def take(s: ScoredSentence) -> None:
-            for pick in (s, following.get((s.hit.chunk_id, s.row.position))):
+            before = antecedents(s) if not chosen else []
+            for pick in (*before, s, following.get((s.hit.chunk_id, s.row.position))):
                 if pick is not None and len(chosen) < self.settings.answer_sentences and pick.row.text not in {
                         c.row.text for c in chosen}:
                     chosen.append(pick)

@@ -13,6 +13,7 @@ from typing import Any
 from assistant.answering import ExtractiveAnswerer, citation_from_hit
 from assistant.conversation import ConversationResolver
 from assistant.filters import Filters
+from assistant.messages import language_of, say
 from assistant.multipart import answer_in_parts
 from assistant.premises import PremiseCheck
 from assistant.generation import GroundedGenerator
@@ -143,6 +144,8 @@ class Assistant:
             # two asks in one question are searched one by one; a clause reference is always one lookup
             parts = None if resolve(text, self.names) else answer_in_parts(
                 text, lambda part: self._ask_one(part, part, top_k, allowed, started, "none", None))
+            if parts is not None and (llm or self.settings.llm) != "none":
+                parts.notice = say("parts quoted", language_of(text))  # one model call per part would be too slow
             answer = parts or self._ask_one(question, text, top_k, allowed, started, llm, on_text)
         answer.question = question if len(question) <= 2000 else text
         answer.latency_ms = (time.perf_counter() - started) * 1e3
@@ -175,6 +178,8 @@ class Assistant:
         answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer = self.generator.finish(text, hits, answer, llm, on_text, lookup)  # after the decline gate
+        if answer.mode == "generated":
+            answer.preface = ""  # it named the extractive answer's document; generated citations may differ
         answer.latency_ms = (time.perf_counter() - started) * 1e3
         return answer
 

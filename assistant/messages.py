@@ -37,6 +37,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "zh": "{named}没有这方面的规定；{other}有：“{quote}”",
     },
     "source": {"en": "{title}:", "zh": "{title}："},
+    "parts quoted": {
+        "en": "This question asks several things; each part is answered with quotes from the clauses, not by the model.",
+        "zh": "这个问题包含几个部分；每一部分都直接引用条款原文回答，没有使用模型生成。",
+    },
     "yes": {"en": "Yes", "zh": "是"},
 }
 
