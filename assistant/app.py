@@ -608,8 +608,11 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         down.click(on_feedback("down"), [history, comment], [status, comment], **ui_only)
         lookup_box.submit(on_lookup, [lookup_box], [lookup_out], **ui_only)
         lookup_btn.click(on_lookup, [lookup_box], [lookup_out], **ui_only)
-        documents_tab.select(on_documents, None, [documents_html, doc_filter, place_filter], **ui_only)
-        demo.load(on_documents, None, [documents_html, doc_filter, place_filter], **ui_only).then(
+        # a quiet refresh: the table stays as it is (not dimmed) until the live generation's rows replace it
+        documents_tab.select(on_documents, None, [documents_html, doc_filter, place_filter], show_progress="hidden",
+                             **ui_only)
+        demo.load(on_documents, None, [documents_html, doc_filter, place_filter], show_progress="hidden",
+                  **ui_only).then(
             None, js=NARROW_LAYOUT_JS, **ui_only)
 
         def ask(question: str, history: list | None = None, llm: str | None = None) -> dict:
