@@ -157,3 +157,31 @@ def start_app(started: list[subprocess.Popen], workdir: Path, index_dir: Path, c
             pytest.fail(f"policy-assistant serve did not answer within {APP_STARTUP_SECONDS}s:\n{tail(log_path)}")
         time.sleep(0.5)
     return server
+
+
+def copy_index_to_server(index_dir: Path, url: str, prefix: str = "policy") -> None:
+    """Put a local index (e.g. a copy of the seed index) onto a Chroma server as is — the state pointer and the live
+    generation's collections with their stored vectors — so a test about serving from a server does not spend
+    minutes re-embedding a corpus whose ingest it does not test."""
+    from urllib.parse import urlparse
+
+    import chromadb
+    from chromadb.config import Settings as ChromaSettings
+
+    chroma = ChromaSettings(anonymized_telemetry=False)
+    local = chromadb.PersistentClient(path=str(index_dir / "chroma"), settings=chroma)
+    address = urlparse(url)
+    remote = chromadb.HttpClient(host=address.hostname, port=address.port, settings=chroma)
+    for name in [c if isinstance(c, str) else c.name for c in local.list_collections()]:
+        if not name.startswith(prefix + "_"):
+            continue
+        source = local.get_collection(name, embedding_function=None)
+        target = remote.get_or_create_collection(name, embedding_function=None, metadata=source.metadata)
+        offset = 0
+        while True:
+            got = source.get(include=["embeddings", "documents", "metadatas"], limit=500, offset=offset)
+            if not got["ids"]:
+                break
+            target.add(ids=got["ids"], embeddings=got["embeddings"], documents=got["documents"],
+                       metadatas=got["metadatas"])
+            offset += len(got["ids"])
