@@ -132,7 +132,7 @@ class Assistant:
         text = simplified(self.clean_question(question))  # 試用期 searches as 试用期
         searched_as = ""
         if history:
-            resolution = self.conversation.resolve(text, history)
+            resolution = self.conversation.resolve(text, self._checked_history(history))
             if resolution.rewritten:
                 text = searched_as = simplified(resolution.searched_as)
                 log.debug("follow-up %r searched as %r (%s)", question, text, resolution.reason)
@@ -182,6 +182,21 @@ class Assistant:
             answer.preface = ""  # it named the extractive answer's document; generated citations may differ
         answer.latency_ms = (time.perf_counter() - started) * 1e3
         return answer
+
+    MAX_HISTORY_TURNS = 10  # a follow-up refers to the last turns; an API caller may send the whole transcript
+
+    def _checked_history(self, history: object) -> list[Any]:
+        """The earlier turns worth resolving against: a list, its last ``MAX_HISTORY_TURNS`` items, none longer than
+        a question may be (a megabyte pasted as "history" must not become the searched text)."""
+        if not isinstance(history, (list, tuple)):
+            raise QuestionError("The history must be a list of the conversation's earlier questions.")
+        limit = self.settings.max_question_chars
+
+        def fits(item: object) -> bool:
+            text = item.get("question", "") if isinstance(item, dict) else item
+            return isinstance(text, str) and len(text) <= limit
+
+        return [item for item in history if fits(item)][-self.MAX_HISTORY_TURNS:]
 
     def _allowed_docs(self, filters: Filters | dict[str, Any] | None) -> set[str] | None:
         resolved = Filters.from_value(filters)

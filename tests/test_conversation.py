@@ -81,3 +81,15 @@ def test_history_accepts_chat_turns_with_what_was_searched_and_cited(resolver) -
     assert len(turns) == 1 and turns[0].doc_ids == (SHENYANG,)
     result = resolver.resolve("does that apply to us?", turns)
     assert result.searched_as == "Does that apply to us? (What help can graduates get in Shenyang?)"
+
+
+def test_history_is_checked_like_a_question(assistant) -> None:
+    from assistant.types import QuestionError
+
+    with pytest.raises(QuestionError, match="history must be a list"):
+        assistant.ask("and in Shenyang?", history="What help can college graduates get in Beijing?")
+    huge = "graduates " * 1000  # longer than any question may be: ignored, not searched
+    answer = assistant.ask("and what about Shenyang?", history=[GRADUATES, huge])
+    assert answer.searched_as == "What help can college graduates get in Shenyang?"
+    many = ["Who is Wen Wu?"] * 50 + [GRADUATES]
+    assert assistant.ask("and what about Shenyang?", history=many).searched_as == answer.searched_as
