@@ -147,6 +147,10 @@ class ConversationResolver:
         return Resolution(question, _join(focus, previous.text, zh), True, tuple(carried), "same topic")
 
     # -- pieces ---------------------------------------------------------------------------------------
+    def own_words(self, text: str) -> set[str]:
+        """The words a question brings itself (stems, Chinese bigrams): what a model's rewrite must keep."""
+        return self._own_words(text)
+
     def _own_words(self, text: str) -> set[str]:
         """The words a question brings itself: no question words, pronouns or function words."""
         stripped = _QUESTION_WORD.sub(" ", _EN_POINTER.sub(" ", text))

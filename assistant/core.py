@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answering import ExtractiveAnswerer, citation_from_hit
-from assistant.conversation import ConversationResolver
+from assistant.conversation import ConversationResolver, turns_of
+from assistant.model_rewrite import model_rewrite
 from assistant.filters import Filters
 from assistant.messages import language_of, say
 from assistant.multipart import answer_in_parts
@@ -132,9 +133,16 @@ class Assistant:
         text = simplified(self.clean_question(question))  # 試用期 searches as 试用期
         searched_as = ""
         if history:
-            resolution = self.conversation.resolve(text, self._checked_history(history))
+            turns = self._checked_history(history)
+            resolution = self.conversation.resolve(text, turns)
             if resolution.rewritten:
-                text = searched_as = simplified(resolution.searched_as)
+                searched_as = resolution.searched_as
+                mode = llm or self.settings.llm
+                if mode != "none":  # a configured model may rewrite it better; the rules' rewrite is the fallback
+                    earlier = [t.text for t in turns_of(turns)]
+                    searched_as = model_rewrite(lambda: self.generator.backend(mode), text, earlier, searched_as,
+                                                self.names, self.conversation.own_words(text))
+                text = searched_as = simplified(searched_as)
                 log.debug("follow-up %r searched as %r (%s)", question, text, resolution.reason)
         try:
             allowed = self._allowed_docs(filters)

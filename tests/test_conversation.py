@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.conversation import ConversationResolver, turns_of
+from tests.test_llm_backends import llama_server, smollm2  # noqa: F401  (session fixtures: one model server)
 
 BEIJING = "beijing-hr-action-plan-2023"
 SHENYANG = "shenyang-hr-standards-2024"
@@ -93,3 +94,52 @@ def test_history_is_checked_like_a_question(assistant) -> None:
     assert answer.searched_as == "What help can college graduates get in Shenyang?"
     many = ["Who is Wen Wu?"] * 50 + [GRADUATES]
     assert assistant.ask("and what about Shenyang?", history=many).searched_as == answer.searched_as
+
+
+def test_a_configured_model_that_fails_leaves_the_rule_rewrite(assistant) -> None:
+    from tests.helpers import free_port
+
+    dead = assistant.with_settings(llm="openai", llm_url=f"http://127.0.0.1:{free_port()}/v1", llm_model="none",
+                                   llm_timeout_s=2.0, llm_retries=0)
+    answer = dead.ask("and what about Shenyang?", history=[GRADUATES])
+    assert answer.searched_as == "What help can college graduates get in Shenyang?"  # the rules' rewrite
+
+
+class _Scripted:
+    """A backend that replies with a fixed text, to check which model rewrites are accepted."""
+
+    def __init__(self, reply: str) -> None:
+        self.reply = reply
+
+    def stream(self, messages):
+        yield self.reply
+
+
+@pytest.mark.parametrize("reply, used", [
+    ("What support can college graduates get in Shenyang?", True),
+    ("Rewritten question: “What support can college graduates get in Shenyang?”", True),
+    ("What support can college graduates get?", False),  # dropped the place asked about
+    ("沈阳对高校毕业生有什么帮助？", False),  # another language
+    ("", False),
+])
+def test_only_a_model_rewrite_that_keeps_the_names_and_words_is_used(resolver, reply: str, used: bool) -> None:
+    from assistant.model_rewrite import model_rewrite
+
+    rule = resolver.resolve("and what about Shenyang?", [GRADUATES]).searched_as
+    got = model_rewrite(lambda: _Scripted(reply), "and what about Shenyang?", [GRADUATES], rule, resolver.names,
+                        resolver.own_words("and what about Shenyang?"))
+    assert got == ("What support can college graduates get in Shenyang?" if used else rule)
+
+
+@pytest.mark.slow
+def test_a_real_small_model_rewrites_or_the_rules_do(seed_settings, llama_server) -> None:
+    """SmolLM2 through the llama.cpp server: whatever it writes, what is searched keeps the conversation's topic and
+    the new place, and the answer is about that place."""
+    from assistant import Assistant
+
+    with_model = Assistant.open(settings=seed_settings.replace(llm="openai", llm_url=llama_server,
+                                                               llm_model="smollm2", llm_timeout_s=60.0, llm_retries=1))
+    answer = with_model.ask("and what about Shenyang?", history=[GRADUATES])
+    assert "Shenyang" in answer.searched_as and not any("\u4e00" <= ch <= "\u9fff" for ch in answer.searched_as)
+    assert with_model.names.mentioned(answer.searched_as) == [SHENYANG]
+    assert answer.citations and answer.citations[0].doc_id == SHENYANG
