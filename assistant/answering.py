@@ -162,12 +162,11 @@ class ExtractiveAnswerer:
         """A premise of the question (an amount, a year, a place) that the cited documents do not state."""
         if self.premises is None:
             return ""
-        found = self.premises.unsupported(question, [str(s.hit.meta.get("doc_id", "")) for s in chosen],
-                                          [str(s.hit.meta.get("clause_text", s.hit.text)) for s in chosen])
+        found = self.premises.unsupported(question, [str(s.hit.meta.get("doc_id", "")) for s in chosen])
         if found is None:
             return ""
         premise, anywhere = found
-        return f"{NOT_MENTIONED if anywhere is False else NOT_STATED} {premise.text}"
+        return f"{NOT_STATED if anywhere else NOT_MENTIONED} {premise.text}"
 
     def _decline_reason(self, question: str, support: float, evidence: str, best_sentence: str) -> str:
         """Why the chosen evidence does not answer the question ("" when it does)."""

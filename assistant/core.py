@@ -26,7 +26,7 @@ from common.analysis import simplified, tokenize
 from ingest.bm25_index import BM25Index
 from ingest.embedding import EmbedderError, get_embedder
 from ingest.pipeline import _all_chunk_texts
-from ingest.store import IndexState, IndexStore, IndexUnavailable, storage_errors
+from ingest.store import IndexState, IndexStore, IndexUnavailable, read_pages, storage_errors
 
 log = logging.getLogger(__name__)
 _SUPPORTED_SCRIPT = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
@@ -72,7 +72,11 @@ class Assistant:
             bm25 = cls._load_bm25(store, state, settings)
             retriever = HybridRetriever(store, state, embedder, bm25, settings)
         df, n_chunks = bm25.document_frequencies()
-        premises = PremiseCheck.of(state.docs, retriever.memory, set(bm25.vocabulary()))
+        with storage_errors("read", store.location):
+            clauses = retriever.memory.chunk_meta if retriever.memory is not None else (
+                meta for got in read_pages(retriever.chunks, ["metadatas"], settings.read_batch,
+                                           where={"window": {"$lte": 1}}) for meta in got["metadatas"])
+            premises = PremiseCheck.of(state.docs, clauses, set(bm25.vocabulary()))
         return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks, premises))
 
     def with_settings(self, **changes: object) -> "Assistant":

@@ -17,6 +17,7 @@ import functools
 import logging
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from common.analysis import STOPWORDS, has_cjk, tokenize
@@ -87,61 +88,52 @@ def _name_in(name: str, text: str, terms: set[str]) -> bool:
 class PremiseCheck:
     """Finds the first premise of a question that the cited documents do not support.
 
-    ``document_texts`` maps doc_id to the text a premise may be found in (its clauses, title and date); with it,
-    a premise is looked for in the whole documents the answer would cite, so a year that the plan's title or
-    another of its clauses states still counts. Without it (an index too large to hold in memory) only the
-    candidate clauses are searched.
+    ``document_texts`` maps doc_id to the text a premise may be found in (its clauses, title and date): a premise is
+    looked for in the whole documents the answer would cite, so a year that the plan's title or another of its
+    clauses states still counts. Without it only the candidate clauses are searched.
     """
 
     @classmethod
-    def of(cls, docs: dict[str, dict], memory, bm25_vocabulary: set[str]) -> "PremiseCheck":
-        """Built once per opened index: each document's names (title, short title, aliases, issuer, date) and, when
-        the index is held in memory, its clause texts."""
+    def of(cls, docs: dict[str, dict], clause_metadata: Iterable[dict], bm25_vocabulary: set[str]) -> "PremiseCheck":
+        """Built once per opened index from each document's names (title, short title, aliases, issuer, date) and
+        its clauses' texts (``clause_metadata``: the chunks' metadata, from the in-memory copy or read from Chroma)."""
         names = {doc_id: " ".join(str(info.get("meta", {}).get(k, "")) for k in
                                   ("title", "short_title", "aliases", "issuer", "date", "jurisdiction"))
                  for doc_id, info in docs.items()}
         vocabulary = set(bm25_vocabulary) | {t for text in names.values() for t in tokenize(text)}
         # jieba loads its dictionary in about a second; do it now, not on the first Chinese question
         threading.Thread(target=_posseg, name="jieba-warm-up", daemon=True).start()
-        if memory is None:
-            return cls(None, vocabulary)
         texts = {doc_id: [text] for doc_id, text in names.items()}
-        for meta in memory.chunk_meta:
+        for meta in clause_metadata:
             if "clause_text" in meta:
                 texts.setdefault(str(meta.get("doc_id", "")), []).append(str(meta["clause_text"]))
         return cls({doc_id: "\n".join(parts) for doc_id, parts in texts.items()}, vocabulary)
 
-    def __init__(self, document_texts: dict[str, str] | None, vocabulary: set[str]) -> None:
+    def __init__(self, document_texts: dict[str, str], vocabulary: set[str]) -> None:
         self.document_texts = document_texts
         self.vocabulary = vocabulary  # every BM25 term of the index: a name none of whose terms is there is absent
         self._quantities: dict[str, list[Quantity]] = {}
         self._terms: dict[str, set[str]] = {}
 
     def _doc(self, doc_id: str) -> tuple[str, list[Quantity], set[str]]:
-        text = (self.document_texts or {}).get(doc_id, "")
+        text = self.document_texts.get(doc_id, "")
         if doc_id not in self._quantities:
             self._quantities[doc_id] = find_quantities(text)
             self._terms[doc_id] = set(tokenize(text))
         return text, self._quantities[doc_id], self._terms[doc_id]
 
-    def in_index(self, premise: Premise) -> bool | None:
-        """Whether any indexed document states the premise (None when that cannot be told cheaply)."""
+    def in_index(self, premise: Premise) -> bool:
+        """Whether any indexed document states the premise."""
         if premise.quantity is None:
             return set(tokenize(premise.text)) <= self.vocabulary
-        if self.document_texts is None:
-            return None
         return any(premise.quantity.matches(q) for doc_id in self.document_texts for q in self._doc(doc_id)[1])
 
-    def unsupported(self, question: str, doc_ids: list[str], clause_texts: list[str]) -> tuple[Premise, bool | None] | None:
+    def unsupported(self, question: str, doc_ids: list[str]) -> tuple[Premise, bool] | None:
         """(the first premise the documents ``doc_ids`` do not state, whether the index states it anywhere)."""
         premises = stated_premises(question)
         if not premises:
             return None
-        if self.document_texts is not None:
-            sources = [self._doc(d) for d in dict.fromkeys(doc_ids)]
-        else:
-            joined = "\n".join(clause_texts)
-            sources = [(joined, find_quantities(joined), set(tokenize(joined)))]
+        sources = [self._doc(d) for d in dict.fromkeys(doc_ids)]
         for premise in premises:
             if premise.quantity is not None:
                 found = any(premise.quantity.matches(q) for _, quantities, _ in sources for q in quantities)
