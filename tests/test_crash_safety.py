@@ -169,7 +169,7 @@ def test_kill_minus_nine_during_ingest_never_corrupts_the_index(tmp_settings: Se
     recorded = _answers(settings)
     for question in STABLE_QUESTIONS:
         assert recorded[question][0], f"the small corpus should answer {question!r}"
-    assert recorded[BADGE_QUESTION] == (True, f"Staff badges are {COLOURS[0]} this year. [1]", ("badges#I",))
+    assert recorded[BADGE_QUESTION] == (True, f"Badge Rules: Staff badges are {COLOURS[0]} this year. [1]", ("badges#I",))
 
     rng = random.Random(SEED)
     started = time.perf_counter()
@@ -211,7 +211,7 @@ def test_kill_minus_nine_during_ingest_never_corrupts_the_index(tmp_settings: Se
         answers = _answers(settings)
         for question in STABLE_QUESTIONS:
             assert answers[question] == recorded[question], f"round {round_no}: {question!r} changed"
-        assert answers[BADGE_QUESTION] == (True, f"Staff badges are {colour_of[now]} this year. [1]", ("badges#I",)), \
+        assert answers[BADGE_QUESTION] == (True, f"Badge Rules: Staff badges are {colour_of[now]} this year. [1]", ("badges#I",)), \
             f"round {round_no}: the badge answer is not version {now}'s"
 
     last = _ingest(settings, log)
@@ -220,7 +220,7 @@ def test_kill_minus_nine_during_ingest_never_corrupts_the_index(tmp_settings: Se
     assert {d: i["hash"] for d, i in state.docs.items()} == versions[-1]
     answers = _answers(settings)
     assert {q: answers[q] for q in STABLE_QUESTIONS} == {q: recorded[q] for q in STABLE_QUESTIONS}
-    assert answers[BADGE_QUESTION][1] == f"Staff badges are {colour_of[-1]} this year. [1]"
+    assert answers[BADGE_QUESTION][1] == f"Badge Rules: Staff badges are {colour_of[-1]} this year. [1]"
 
     _release_chroma(settings)
     store = IndexStore(settings)
