@@ -184,7 +184,8 @@ class Assistant:
         lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names)
         candidates = pinned or hits[: self.answerer.CANDIDATE_CHUNKS]
         rows = [] if lookup else self.retriever.sentence_rows(candidates)
-        absent = reference.named_in(self.state.docs) if reference is not None and not pinned else ""
+        absent = reference.named_in(self.state.docs) if reference is not None and not pinned and self._numbered_so(
+            reference) else ""
         answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent,
                                    named=self.names.named(text))
         answer.question = question if len(question) <= 2000 else text
@@ -213,6 +214,13 @@ class Assistant:
     def _allowed_docs(self, filters: Filters | dict[str, Any] | None) -> set[str] | None:
         resolved = Filters.from_value(filters)
         return None if resolved is None else resolved.allowed_docs(self.state.docs)
+
+    def _numbered_so(self, reference: Reference) -> bool:
+        """Whether the named documents number their units the way the reference does: "第一条" of a plan whose
+        clauses are (I)…(XXVIII) is "the first one", not a missing article."""
+        kind = {"key": {"$in": ["A1", "A2", "A3"]}} if reference.key else {"kind": reference.kind or "clause"}
+        return bool(reference.doc_ids) and bool(self.retriever.chunks_where(
+            {"$and": [{"doc_id": {"$in": list(reference.doc_ids)}}, kind]}, limit=1))
 
     def _pinned(self, reference: Reference | None, allowed: set[str] | None, query_vector) -> list[Hit]:
         if reference is None:
