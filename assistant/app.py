@@ -37,7 +37,7 @@ import gradio as gr
 
 from assistant.feedback import FeedbackLog
 from assistant.live import LiveAssistant
-from assistant.messages import language_of
+from assistant.messages import browser_translations, language_of, say
 from common.settings import Settings
 from assistant.types import QuestionError
 from ingest.embedding import EmbedderError
@@ -48,7 +48,6 @@ log = logging.getLogger(__name__)
 PLAIN = "Plain language"
 DETAIL = "Clause detail"
 AUDIENCES = (PLAIN, DETAIL)
-AUDIENCE_INFO = "Plain language puts the answer first; clause detail puts the cited clauses and quotes first."
 
 EXAMPLES: dict[str, list[str]] = {
     PLAIN: [
@@ -63,25 +62,18 @@ EXAMPLES: dict[str, list[str]] = {
     ],
 }
 
-# The app's own words, in the language of the question (quotes are never translated).
-UI_TEXT: dict[str, dict[str, str]] = {
-    "searched as": {"en": "Searched as", "zh": "检索为"},
-    "not answered": {"en": "Not answered.", "zh": "未回答。"},
-    "sources": {"en": "Sources", "zh": "来源"},
-    "answer": {"en": "Answer:", "zh": "回答："},
-    "related": {"en": "Related** (the closest clauses, for reference only; they do not support an answer):",
-                "zh": "相关条款**（最接近的条款，仅供参考，不构成回答依据）："},
-    "searched only": {"en": "Searched only", "zh": "仅检索"},
-}
+# The page's fixed words in the browser's language (Accept-Language / navigator.language), from the "ui …" messages of
+# assistant.messages; what the app writes per request follows the question's language there too (``say``).
+I18N = gr.I18n(**browser_translations())
 
 
-def ui(key: str, lang: str) -> str:
-    return UI_TEXT[key].get(lang, UI_TEXT[key]["en"])
+def tr(key: str) -> Any:
+    """A "ui …" message for a component argument: the browser shows it in its own language."""
+    return I18N(key)
 
 
-PANEL_PLACEHOLDER = ('<div class="pa-panel-empty"><strong>Clause viewer</strong><br>'
-                     "Choose a citation under the chat to read the whole clause here, "
-                     "with the quoted sentences highlighted.</div>")
+# The empty clause viewer: a translation marker the browser replaces, so it is right wherever it is sent.
+PANEL_PLACEHOLDER = str(tr("ui panel placeholder"))
 QUOTE_PREVIEW_CHARS = 160
 MAX_ECHO_CHARS = 300
 UNEXPECTED = "Something went wrong while answering; the server log has the details."
@@ -112,6 +104,9 @@ CSS = """
                   border-left: 3px solid var(--color-accent); background: var(--background-fill-secondary);
                   border-radius: 0 6px 6px 0; }
 .pa-clause-text mark { background: #fde68a; color: inherit; padding: 0 0.1em; border-radius: 2px; }
+.pa-xref { font-size: 0.9rem; line-height: 1.7; margin: 0 0 0.5rem 0; }
+.pa-xref-head { font-weight: 600; color: var(--body-text-color-subdued); }
+.pa-xref a.pa-ref { color: var(--color-accent); text-decoration: underline; cursor: pointer; margin: 0; padding: 0; }
 .pa-meta { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
 .pa-meta, .pa-meta tr, .pa-meta th, .pa-meta td { border: none !important; background: transparent !important; }
 .pa-meta th { text-align: left; font-weight: 600; padding: 0.2rem 0.9rem 0.2rem 0 !important; white-space: nowrap;
@@ -245,7 +240,7 @@ def _facts(c: dict[str, Any]) -> str:
 def _related_md(related: list[dict[str, Any]], detail: bool, lang: str = "en") -> list[str]:
     if not related:
         return []
-    lines = ["**" + ui("related", lang), ""]
+    lines = ["**" + say("related", lang), ""]
     for c in related:
         if detail:
             lines.append(f"- {corpus_md(c['label'])}  \n  {_facts(c)}  \n  “{corpus_md(_short(c['quote'], 400))}”")
@@ -261,12 +256,12 @@ def render_answer(entry: dict[str, Any], audience: str) -> str:
     answer = entry["answer"]
     detail = audience == DETAIL
     lang = language_of(entry.get("question", ""))
-    scope = [f"*{ui('searched only', lang)}: {md_text(entry['scope'])}*", ""] if entry.get("scope") else []
-    searched = ([f"*{ui('searched as', lang)}: {md_text(answer['searched_as'])}*", ""]
+    scope = [f"*{say('searched only', lang)}: {md_text(entry['scope'])}*", ""] if entry.get("scope") else []
+    searched = ([f"*{say('searched as', lang)}: {md_text(answer['searched_as'])}*", ""]
                 if answer.get("searched_as") else [])  # right under the answer's first line, before the sources
     scope = scope + ([f"*ⓘ {md_text(answer['notice'])}*", ""] if answer.get("notice") else [])  # generated answers
     if not answer["answered"]:
-        lines = [f"**{ui('not answered', lang)}** " + md_text(answer["answer"]), ""]
+        lines = [f"**{say('not answered', lang)}** " + md_text(answer["answer"]), ""]
         return "\n".join(scope + lines + searched + _related_md(answer.get("related", []), detail, lang))
     citations = answer["citations"]
     if detail:
@@ -274,9 +269,9 @@ def render_answer(entry: dict[str, Any], audience: str) -> str:
         for c in citations:
             lines += [f"**[{c['n']}] {corpus_md(c['label'])}**  ", _facts(c), "",
                       f"> {corpus_md(c['quote'])}", ""]
-        lines += [f"**{ui('answer', lang)}** " + corpus_md(answer["answer"]), ""]
+        lines += [f"**{say('answer', lang)}** " + corpus_md(answer["answer"]), ""]
         return "\n".join(scope + lines + searched)
-    lines = [corpus_md(answer["answer"]), ""] + searched + [f"**{ui('sources', lang)}**", ""]
+    lines = [corpus_md(answer["answer"]), ""] + searched + [f"**{say('sources', lang)}**", ""]
     for c in citations:
         page = f" ({md_text(_page(c))})" if c.get("page") else ""
         lines.append(f"- **[{c['n']}]** {corpus_md(c['label'])}{page}: "
@@ -297,20 +292,47 @@ def messages(history: list[dict[str, Any]], audience: str) -> list[dict[str, str
     return out
 
 
-def render_clause(c: dict[str, Any], kicker: str, quote: str = "") -> str:
-    """A clause card: label, document, the clause verbatim (quote marked), then its document's facts."""
-    rows = [("Document", c.get("doc_title", "")), ("Issuer", c.get("issuer", "")), ("Date", c.get("date", "")),
-            ("Type", c.get("doc_type", "")), ("Jurisdiction", c.get("jurisdiction", "")),
-            ("Page", str(c["page"]) if c.get("page") else "n/a (text source without pages)"),
-            ("Source file", c.get("source", "")), ("Clause ID", c.get("clause_id", ""))]
-    meta = "".join(f"<tr><th>{esc(k)}</th><td>{esc(v) if v else '—'}</td></tr>" for k, v in rows)
-    related = " pa-related" if kicker.lower().startswith("related") else ""
+def _ref_text(label: str, own_label: str) -> str:
+    """A link's text: an article of the same document without the document's name ("第十八条" under "人力资源市场暂行条例
+    第四十二条"), so a phone shows several links on a line; another document's article keeps its full label."""
+    own_doc = own_label.rsplit(" ", 1)[0] if " " in own_label else ""
+    return label[len(own_doc) + 1:] if own_doc and label.startswith(own_doc + " ") else label
+
+
+def _cross_refs(c: dict[str, Any], lang: str, labels: dict[str, str] | None) -> str:
+    """"Cites: …" and "Cited by: …" as links that open the article in the viewer (``CLAUSE_LINKS_JS``), so a penalty
+    article is one click from the duty it enforces. Empty lists show nothing; IDs and labels are escaped."""
+    labels = {i: strip_markdown(label)[0] for i, label in (labels or {}).items()}
+    own = strip_markdown(str(c.get("label", "")))[0]
+    lines = []
+    for key, ids, kind in (("cites", c.get("refs") or [], "refs"), ("cited by", c.get("cited_by") or [], "cited-by")):
+        if not ids:
+            continue
+        links = "、" if lang == "zh" else ", "
+        links = links.join(f'<a href="#" class="pa-ref" data-clause-ref="{esc(i)}" title="{esc(labels.get(i) or i)}">'
+                           f"{esc(_ref_text(labels.get(i) or i, own))}</a>" for i in ids)
+        lines.append(f'<div class="pa-xref pa-xref-{kind}"><span class="pa-xref-head">{esc(say(key, lang))}</span> '
+                     f"{links}</div>")
+    return "".join(lines)
+
+
+def render_clause(c: dict[str, Any], kicker: str, quote: str = "", lang: str = "en", related: bool = False,
+                  labels: dict[str, str] | None = None) -> str:
+    """A clause card: label, document, the clause verbatim (quote marked), the articles it cites and that cite it
+    (``labels``: clause_id → label for those links), then its document's facts, named in ``lang``."""
+    rows = [("field document", c.get("doc_title", "")), ("field issuer", c.get("issuer", "")),
+            ("field date", c.get("date", "")), ("field type", c.get("doc_type", "")),
+            ("field jurisdiction", c.get("jurisdiction", "")),
+            ("field page", str(c["page"]) if c.get("page") else say("field no page", lang)),
+            ("field source", c.get("source", "")), ("field clause id", c.get("clause_id", ""))]
+    meta = "".join(f"<tr><th>{esc(say(k, lang))}</th><td>{esc(v) if v else '—'}</td></tr>" for k, v in rows)
     body = highlight(c.get("text", ""), quote) if quote else esc(c.get("text", ""))
     return (f'<div class="pa-clause" data-clause-id="{esc(c.get("clause_id", ""))}">'
-            f'<div class="pa-kicker{related}">{esc(kicker)}</div>'
+            f'<div class="pa-kicker{" pa-related" if related else ""}">{esc(kicker)}</div>'
             f'<div class="pa-clause-label">{esc(c.get("label", ""))}</div>'
             f'<div class="pa-doc-title">{esc(c.get("doc_title", ""))}</div>'
             f'<div class="pa-clause-text">{body}</div>'
+            f'{_cross_refs(c, lang, labels)}'
             f'<table class="pa-meta">{meta}</table></div>')
 
 
@@ -396,8 +418,14 @@ NARROW_LAYOUT_JS = """() => {
   const toggle = document.querySelector('#pa-filters > button, #pa-filters .label-wrap');
   if (toggle && document.querySelector('#pa-filters #pa-audience')?.offsetParent !== null) toggle.click();
 }"""
-FOLLOW_UP_HINT = ("Follow-up questions (“and in Shenyang?”, “那沈阳呢？”) continue the conversation; "
-                  "the trash button starts a new one.")
+# The clause viewers' cross-reference links: one listener on the component (it outlives every re-render of the card)
+# sends the clicked link's clause_id to the server as a click event; other clicks send nothing.
+CLAUSE_LINKS_JS = """element.addEventListener('click', (event) => {
+  const link = event.target.closest('a.pa-ref[data-clause-ref]');
+  if (!link) return;
+  event.preventDefault();
+  trigger('click', {clause_id: link.dataset.clauseRef});
+});"""
 
 
 def _history_for_ask(history: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -447,17 +475,74 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         return entry
 
     def citation_choices(entry: dict[str, Any] | None) -> dict[str, Any]:
+        """The clauses of the latest answer to open in the viewer, labelled in the question's language."""
         answer = (entry or {}).get("answer")
         if not answer:
             return gr.update(choices=[], value=None, visible=False)
+        lang = language_of(entry.get("question", ""))
+        related = [(say("related choice", lang, label=strip_markdown(c["label"])[0]), f"r{c['n']}")
+                   for c in answer.get("related", [])]
         if answer["answered"]:
             choices = [(f"[{c['n']}] {strip_markdown(c['label'])[0]}", f"c{c['n']}") for c in answer["citations"]]
-            choices += [(f"Related: {strip_markdown(c['label'])[0]}", f"r{c['n']}") for c in answer.get("related", [])]
-            label = "Read a clause in full: the cited ones [n] first, then related ones (not support)"
+            choices += related
+            label = say("choices cited", lang)
         else:
-            choices = [(f"Related: {strip_markdown(c['label'])[0]}", f"r{c['n']}") for c in answer.get("related", [])]
-            label = "Related clauses (not support for an answer): choose one to read it"
+            choices, label = related, say("choices related", lang)
         return gr.update(choices=choices, value=None, visible=bool(choices), label=label)
+
+    def ref_labels(c: dict[str, Any]) -> dict[str, str]:
+        """The labels of the articles a clause cites and is cited by, for its links ("劳动合同法 第十八条" reads better
+        than an ID); an ID the index cannot show keeps the ID as its text."""
+        labels: dict[str, str] = {}
+        ids = list(dict.fromkeys([*(c.get("refs") or []), *(c.get("cited_by") or [])]))
+        if not ids:
+            return labels
+        try:
+            current = live.get()
+            with lock, storage_errors("read", current.store.location):
+                for clause_id in ids:
+                    found = current.show(clause_id)
+                    if found is not None:
+                        labels[clause_id] = found.label
+        except (IndexUnavailable, EmbedderError) as exc:  # the links still work by ID
+            log.warning("cross-reference labels unavailable: %s", exc)
+        return labels
+
+    def clause_card(c: dict[str, Any], kicker: str, lang: str, quote: str = "", related: bool = False) -> str:
+        """``render_clause`` with the labels of its cross-references looked up."""
+        return render_clause(c, kicker, quote, lang=lang, related=related, labels=ref_labels(c))
+
+    def open_ref(clause_id: Any, lang: str) -> str:
+        """A cross-reference link clicked in a clause card: that article, verbatim, in the same viewer."""
+        clause_id = str(clause_id or "").strip()
+        log.info("opening cross-reference %s", clause_id)
+        try:
+            current = live.get()
+            with lock, storage_errors("read", current.store.location):
+                found = current.show(clause_id) if clause_id else None
+        except IndexUnavailable as exc:
+            log.warning("opening %s failed: %s", clause_id, exc)
+            return f'<div class="pa-lookup-empty">⚠ {esc(sentence(exc))}</div>'
+        if found is None:
+            return f'<div class="pa-lookup-empty">{esc(say("ref missing", lang, clause_id=clause_id))}</div>'
+        return clause_card(found.to_dict(), say("kicker verbatim", lang), lang)
+
+    def latest_language(history: list[dict[str, Any]] | None) -> str:
+        """The language of the conversation's latest question: the viewer speaks it."""
+        entry = next((e for e in reversed(history or []) if str(e.get("question", "")).strip()), None)
+        return language_of(entry["question"]) if entry else "en"
+
+    def on_panel_ref(evt: gr.EventData, history):
+        data = getattr(evt, "_data", None) or {}
+        if not data.get("clause_id"):
+            return gr.update()  # a click on the card, not on a link
+        return open_ref(data["clause_id"], latest_language(history))
+
+    def on_lookup_ref(evt: gr.EventData, text):
+        data = getattr(evt, "_data", None) or {}
+        if not data.get("clause_id"):
+            return gr.update()
+        return open_ref(data["clause_id"], language_of(str(text or "")))
 
     def on_ask(question, history, audience, doc_ids, places):
         history = list(history or [])
@@ -494,24 +579,25 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         c = next((c for c in pool if f"{key[0]}{c['n']}" == key), None)
         if c is None:
             return PANEL_PLACEHOLDER
+        lang = language_of(entry.get("question", ""))
         if key[0] == "c":
-            return render_clause(c, f"Cited clause [{c['n']}]: quoted sentences highlighted", c["quote"])
-        return render_clause(c, "Related clause: closest sentence highlighted (not support for an answer)", c["quote"])
+            return clause_card(c, say("kicker cited", lang, n=str(c["n"])), lang, c["quote"])
+        return clause_card(c, say("kicker related", lang), lang, c["quote"], related=True)
 
     def on_feedback(rating: str):
         def record(history, comment):
             entry = next((e for e in reversed(history or []) if e.get("answer")), None)
-            if entry is None:
-                return "Ask a question first; feedback applies to the latest answer.", gr.update()
+            if entry is None:  # no question to take the language from: the browser's
+                return tr("ui feedback first"), gr.update()
+            lang = language_of(entry.get("question", ""))
             answer = entry["answer"]
             try:  # the same answer_id again replaces the earlier rating of this answer
                 feedback.append(entry["question"], answer["answer"], [c["clause_id"] for c in answer["citations"]],
                                 rating, comment or "", answer_id=entry.get("answer_id", ""))
             except OSError as exc:
                 log.error("cannot write feedback to %s: %s", feedback.path, exc)
-                return "Sorry, the feedback could not be saved on the server.", gr.update()
-            verdict = "helpful" if rating == "up" else "not helpful"
-            return f"Thanks: the latest answer was marked **{verdict}** and your feedback was recorded.", ""
+                return say("feedback failed", lang), gr.update()
+            return say("feedback recorded", lang, verdict=say(f"verdict {rating}", lang)), ""
         return record
 
     def on_lookup(text):
@@ -535,7 +621,8 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                     "Try a clause ID such as <code>beijing-hr-action-plan-2023#IV.XIV</code> "
                     "or a reference such as “Beijing XIV”. Type a document's ID from the table above to list its "
                     "clause IDs (on the command line: <code>policy-assistant docs --clauses DOC_ID</code>).</div>")
-        return "".join(render_clause(c.to_dict(), "Clause, verbatim") for c in found)
+        lang = language_of(text)
+        return "".join(clause_card(c.to_dict(), say("kicker verbatim", lang), lang) for c in found)
 
     def on_documents():
         """The Documents tab and the filters as the live generation has them (after an ingest, without a restart)."""
@@ -543,55 +630,55 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
         return (render_documents(docs), gr.update(choices=[(titles[d], d) for d in sorted(titles)]),
                 gr.update(choices=places))
 
-    with gr.Blocks(title="Policy assistant", analytics_enabled=False) as demo:
+    title = " · ".join(dict.fromkeys(say("ui app title", lang) for lang in ("en", "zh")))  # Gradio does not translate it
+    with gr.Blocks(title=title, analytics_enabled=False) as demo:
         history = gr.State([])
-        gr.Markdown("# Policy assistant\nAnswers questions about the indexed HR policy texts by quoting them; "
-                    "every answer cites the exact clauses. Runs entirely on this machine.", elem_id="pa-header")
+        gr.Markdown(tr("ui header"), elem_id="pa-header")
         with gr.Tabs():
-            with gr.Tab("Chat", id="chat"):
-                with gr.Accordion("Audience and filters", open=True, elem_id="pa-filters"):
+            with gr.Tab(tr("ui tab chat"), id="chat"):
+                with gr.Accordion(tr("ui filters"), open=True, elem_id="pa-filters"):
                     with gr.Row(equal_height=True):
-                        audience = gr.Radio(list(AUDIENCES), value=PLAIN, label="Audience", info=AUDIENCE_INFO,
+                        audience = gr.Radio([(tr("ui plain"), PLAIN), (tr("ui detail"), DETAIL)], value=PLAIN,
+                                            label=tr("ui audience"), info=tr("ui audience info"),
                                             scale=2, elem_id="pa-audience")
                         doc_filter = gr.Dropdown([(titles[d], d) for d in sorted(titles)], value=[],
-                                                 multiselect=True, label="Documents",
-                                                 info="Search only these (empty: all)", scale=3,
+                                                 multiselect=True, label=tr("ui documents filter"),
+                                                 info=tr("ui documents filter info"), scale=3,
                                                  elem_id="pa-doc-filter")
-                        place_filter = gr.Dropdown(jurisdictions, value=[], multiselect=True, label="Jurisdiction",
-                                                   info="Empty: all", scale=2, elem_id="pa-jurisdiction-filter")
+                        place_filter = gr.Dropdown(jurisdictions, value=[], multiselect=True,
+                                                   label=tr("ui jurisdiction filter"),
+                                                   info=tr("ui jurisdiction filter info"), scale=2,
+                                                   elem_id="pa-jurisdiction-filter")
                 with gr.Row(equal_height=False):
                     with gr.Column(scale=3, min_width=320):
                         chatbot = gr.Chatbot(
                             label="Chat", show_label=False, height=500, elem_id="pa-chat", sanitize_html=True,
                             render_markdown=True, autoscroll=False, buttons=["copy", "copy_all"],
                             latex_delimiters=[], allow_tags=False, feedback_options=None, line_breaks=True,
-                            placeholder="**Ask about the indexed HR policies.** Answers quote the documents and "
-                                        "cite each clause; pick an example to start. " + FOLLOW_UP_HINT,
+                            placeholder=tr("ui chat placeholder"),
                             examples=_examples(PLAIN))
                         with gr.Row():
-                            question = gr.Textbox(placeholder="Ask about HR policies…", show_label=False,
+                            question = gr.Textbox(placeholder=tr("ui question placeholder"), show_label=False,
                                                   scale=5, max_lines=4, elem_id="pa-question", container=False)
-                            ask_btn = gr.Button("Ask", variant="primary", scale=1, min_width=70, elem_id="pa-ask")
-                        citations = gr.Radio([], label="Cited clauses", visible=False, elem_id="pa-citations")
+                            ask_btn = gr.Button(tr("ui ask"), variant="primary", scale=1, min_width=70, elem_id="pa-ask")
+                        citations = gr.Radio([], label=tr("ui cited clauses"), visible=False, elem_id="pa-citations")
                         with gr.Row(equal_height=True, elem_id="pa-feedback"):
-                            comment = gr.Textbox(placeholder="Comment (optional)", show_label=False,
+                            comment = gr.Textbox(placeholder=tr("ui comment placeholder"), show_label=False,
                                                  scale=4, max_lines=2, container=False, elem_id="pa-comment",
                                                  min_width=160)
-                            up = gr.Button("Helpful", scale=1, min_width=110, size="md", elem_id="pa-up")
-                            down = gr.Button("Not helpful", scale=1, min_width=140, size="md", elem_id="pa-down")
+                            up = gr.Button(tr("ui helpful"), scale=1, min_width=110, size="md", elem_id="pa-up")
+                            down = gr.Button(tr("ui not helpful"), scale=1, min_width=140, size="md", elem_id="pa-down")
                         status = gr.Markdown("", elem_id="pa-feedback-status")
                     with gr.Column(scale=2, min_width=300):
-                        panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="clause-panel", js_on_load=None)
-            with gr.Tab("Documents", id="documents") as documents_tab:
+                        panel = gr.HTML(PANEL_PLACEHOLDER, elem_id="clause-panel", js_on_load=CLAUSE_LINKS_JS)
+            with gr.Tab(tr("ui tab documents"), id="documents") as documents_tab:
                 documents_html = gr.HTML(render_documents(docs), elem_id="pa-documents", js_on_load=None)
-                gr.Markdown("### Look up a clause\nA clause ID such as `beijing-hr-action-plan-2023#IV.XIV`, "
-                            "a reference such as “Beijing XIV” or “part III clause VII”, or a document's ID from the "
-                            "table to list its clause IDs.")
+                gr.Markdown(tr("ui lookup heading"))
                 with gr.Row():
-                    lookup_box = gr.Textbox(show_label=False, placeholder="e.g. Beijing XIV",
+                    lookup_box = gr.Textbox(show_label=False, placeholder=tr("ui lookup placeholder"),
                                             scale=5, container=False, elem_id="pa-lookup", min_width=160)
-                    lookup_btn = gr.Button("Show clause", scale=1, min_width=110, elem_id="pa-lookup-btn")
-                lookup_out = gr.HTML("", elem_id="pa-lookup-result", js_on_load=None)
+                    lookup_btn = gr.Button(tr("ui show clause"), scale=1, min_width=110, elem_id="pa-lookup-btn")
+                lookup_out = gr.HTML("", elem_id="pa-lookup-result", js_on_load=CLAUSE_LINKS_JS)
 
         ui_only = {"api_visibility": "private"}
         ask_inputs = [question, history, audience, doc_filter, place_filter]
@@ -606,6 +693,8 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                                                                                     **ui_only)
         up.click(on_feedback("up"), [history, comment], [status, comment], **ui_only)
         down.click(on_feedback("down"), [history, comment], [status, comment], **ui_only)
+        panel.click(on_panel_ref, [history], [panel], **ui_only).then(None, js=SHOW_PANEL_JS, **ui_only)
+        lookup_out.click(on_lookup_ref, [lookup_box], [lookup_out], **ui_only)
         lookup_box.submit(on_lookup, [lookup_box], [lookup_out], **ui_only)
         lookup_btn.click(on_lookup, [lookup_box], [lookup_out], **ui_only)
         # a quiet refresh: the table stays as it is (not dimmed) until the live generation's rows replace it
@@ -654,7 +743,7 @@ def stream_draft(run: Any) -> Any:
 def draft_messages(question: Any, draft: str) -> list[dict[str, str]]:
     """The question and the model's unverified draft, marked as such, while it is being written."""
     lang = language_of(question if isinstance(question, str) else "")
-    label = "模型草稿（显示前将与条款核对）" if lang == "zh" else "Model draft, to be checked against the clauses"
+    label = say("model draft", lang)
     return [{"role": "user", "content": render_user({"question": question if isinstance(question, str) else ""})},
             {"role": "assistant", "content": f"*{label}…*\n\n{md_text(draft)}"}]
 
@@ -674,4 +763,4 @@ def serve(settings: Settings | None = None) -> None:
     print(f"policy-assistant: serving on http://{settings.host}:{settings.port}", flush=True)
     demo.queue(default_concurrency_limit=4).launch(
         server_name=settings.host, server_port=settings.port, share=False, quiet=True, ssr_mode=False,
-        inbrowser=False, css=CSS)
+        inbrowser=False, css=CSS, i18n=I18N)

@@ -25,6 +25,7 @@ from urllib.parse import urlparse
 import pytest
 
 from common import offline  # noqa: F401  (HF_HUB_OFFLINE etc. for gradio_client)
+from tests.conftest import CORPUS_ZH
 from tests.helpers import Server, clean_env, start_app, stop_process
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -105,7 +106,13 @@ def browser():
 @pytest.fixture
 def page(browser):
     """A fresh page; any request that leaves the machine is aborted and fails the test."""
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    yield from _guarded_page(browser, viewport={"width": 1400, "height": 1000})
+
+
+def _guarded_page(browser, **context_options):
+    """A page in a new context made with ``context_options`` (viewport, locale), failing the test on any request
+    that leaves the machine or any JavaScript error."""
+    context = browser.new_context(**context_options)
     outside: list[str] = []
     errors: list[str] = []
 
@@ -670,3 +677,118 @@ def test_a_chinese_question_renders_in_chinese_glyphs_not_boxes(page, seed_serve
     to_font, to_tofu = float(abs(as_shown - with_font).mean()), float(abs(as_shown - tofu).mean())
     assert to_font < to_tofu / 2, f"Chinese renders like missing-glyph boxes (distance to the CJK font {to_font:.1f}, " \
                                   f"to boxes {to_tofu:.1f})"
+
+
+# -- the Chinese interface and cross-references (issue 13) ------------------------------------------
+ZH_ARTICLE_Q = "人力资源市场暂行条例第四十二条"
+ZH_ARTICLE_ID = "hr-market-interim-regulations-2018#A42"
+ZH_CITED_ID = "hr-market-interim-regulations-2018#A18"  # 第四十二条 penalises breaches of 第十八条
+ZH_PHONE = {"viewport": PHONE, "device_scale_factor": 1, "locale": "zh-CN"}
+
+
+@pytest.fixture(scope="module")
+def zh_server(_servers, zh_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    """The app over a copy of the six Chinese laws (skips, with the fixture's reason, without ../shared)."""
+    workdir = tmp_path_factory.mktemp("zh-server")
+    index = workdir / "index"
+    shutil.copytree(zh_index_dir, index, ignore=shutil.ignore_patterns("READY"))
+    return start_app(_servers, workdir, index, CORPUS_ZH)
+
+
+@pytest.fixture
+def zh_page(browser):
+    """A desktop page whose browser speaks Chinese (navigator.language and Accept-Language zh-CN)."""
+    yield from _guarded_page(browser, viewport={"width": 1400, "height": 1000}, locale="zh-CN")
+
+
+def test_a_chinese_browser_gets_the_chinese_interface(zh_page, seed_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    from assistant.messages import browser_translations
+
+    zh = browser_translations()["zh"]
+    _open(zh_page, seed_server)
+    expect(zh_page.get_by_role("tab", name="对话")).to_be_visible()
+    expect(zh_page.get_by_role("tab", name="文件")).to_be_visible()
+    expect(zh_page.locator("#pa-ask")).to_have_text(zh["ui ask"])
+    assert zh_page.locator("#pa-question textarea").get_attribute("placeholder") == zh["ui question placeholder"]
+    assert zh_page.locator("#pa-comment textarea").get_attribute("placeholder") == zh["ui comment placeholder"]
+    expect(zh_page.locator("#pa-up")).to_have_text(zh["ui helpful"])
+    expect(zh_page.locator("#pa-down")).to_have_text(zh["ui not helpful"])
+    expect(zh_page.locator("#pa-filters")).to_contain_text(zh["ui filters"])
+    for key in ("ui audience", "ui plain", "ui detail", "ui documents filter info", "ui jurisdiction filter"):
+        expect(zh_page.locator("#pa-filters")).to_contain_text(zh[key])
+    expect(zh_page.locator("#pa-header")).to_contain_text("政策助手")
+    expect(zh_page.locator("#pa-chat")).to_contain_text("询问已收录的人力资源政策")
+    expect(zh_page.locator("#clause-panel")).to_contain_text("条款查看")
+    zh_page.locator("#pa-up").click()  # no question yet: the status speaks the browser's language
+    expect(zh_page.locator("#pa-feedback-status")).to_have_text(zh["ui feedback first"])
+    assert "政策助手" in zh_page.title()
+    zh_page.get_by_role("tab", name="文件").click()
+    expect(zh_page.locator("#pa-lookup-btn")).to_have_text(zh["ui show clause"])
+    expect(zh_page.locator("body")).to_contain_text("查找条款")
+    body = zh_page.locator("body").inner_text()
+    for english in ("Audience and filters", "Helpful", "Clause viewer", "Look up a clause", "Show clause"):
+        assert english not in body, english
+    assert "__i18n__" not in body and not re.search(r"\bui [a-z]", body)  # no untranslated key reaches the page
+
+
+def _open_article_with_links(p, server: Server):
+    """Ask for 第四十二条, open it in the viewer and return the viewer once its "引用" links are there."""
+    from playwright.sync_api import expect
+
+    _open(p, server)
+    _ask(p, ZH_ARTICLE_Q)
+    p.locator("#pa-citations label", has_text="第四十二条").first.click()
+    panel = p.locator("#clause-panel")
+    expect(panel.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_ARTICLE_ID)
+    expect(panel.locator(".pa-xref-refs")).to_contain_text("引用：")
+    return panel
+
+
+def test_a_cross_reference_link_opens_the_cited_article(zh_page, zh_server: Server) -> None:
+    from gradio_client import Client
+    from playwright.sync_api import expect
+
+    backend = Client(zh_server.url, verbose=False).predict(ZH_ARTICLE_Q, api_name="/ask")
+    [cited] = [c for c in backend["citations"] if c["clause_id"] == ZH_ARTICLE_ID]
+    assert ZH_CITED_ID in cited["refs"], cited["refs"]
+    panel = _open_article_with_links(zh_page, zh_server)
+    links = panel.locator(".pa-xref-refs a.pa-ref")
+    assert [links.nth(i).get_attribute("data-clause-ref") for i in range(links.count())] == cited["refs"]
+    assert panel.locator(".pa-xref-cited-by").count() == (1 if cited["cited_by"] else 0)  # only when non-empty
+    for field in ("文件", "条款编号", "来源文件"):  # the card's field names in the question's language
+        expect(panel.locator(".pa-meta")).to_contain_text(field)
+    expect(panel.locator(".pa-kicker")).to_contain_text("所引条款")
+    _shot(zh_page, "zh-clause-xrefs-1400.png")
+
+    links.filter(has_text="第十八条").click()
+    expect(panel.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_CITED_ID)
+    expect(panel.locator(".pa-clause-label")).to_contain_text("第十八条")
+    shown = _squash(panel.locator(".pa-clause-text").inner_text())
+    corpus = _squash("".join(p.read_text(encoding="utf-8") for p in CORPUS_ZH.glob("*.md")))
+    assert shown.startswith("第十八条") and shown in corpus  # the article itself, verbatim
+    back = panel.locator(".pa-xref-cited-by a.pa-ref", has_text="第四十二条")  # and the penalty one click back
+    expect(back).to_have_attribute("data-clause-ref", ZH_ARTICLE_ID)
+    expect(panel.locator(".pa-xref-cited-by")).to_contain_text("被引用：")
+    back.click()
+    expect(panel.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_ARTICLE_ID)
+
+
+@pytest.fixture
+def zh_phone(browser):
+    """A 400 px phone whose browser speaks Chinese."""
+    yield from _guarded_page(browser, **ZH_PHONE)
+
+
+def test_chinese_clause_viewer_on_a_phone(zh_phone, zh_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    panel = _open_article_with_links(zh_phone, zh_server)
+    zh_phone.wait_for_function("""() => { const r = document.getElementById('clause-panel').getBoundingClientRect();
+        return r.top >= -1 && r.top < window.innerHeight / 2; }""")
+    width = zh_phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= PHONE["width"], f"the page is {width} px wide on a {PHONE['width']} px phone"
+    _shot(zh_phone, "zh-clause-xrefs-400.png")
+    panel.locator(".pa-xref-refs a.pa-ref", has_text="第十八条").click()
+    expect(panel.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_CITED_ID)

@@ -40,3 +40,18 @@ def test_answers_and_quotes_in_the_chat_show_no_asterisks_from_the_corpus() -> N
         text = render_answer({"question": "What is done against scams?", "answer": answer}, audience)
         assert "**Increased Awareness and Guidance**" in text  # bold markup the app wrote, around the words
         assert "\\*\\*" not in text  # not the corpus's asterisks shown literally
+
+
+def test_cross_references_are_escaped_links_and_only_shown_when_there_are_some() -> None:
+    from assistant.app import render_clause
+
+    clause = {"clause_id": "law#A42", "label": "某条例 第四十二条", "text": "第四十二条 违反本条例第十八条……",
+              "refs": ["law#A18", 'law#A19"><img src=x onerror=alert(1)>'], "cited_by": []}
+    card = render_clause(clause, "kicker", lang="zh", labels={"law#A18": "某条例 第十八条", "law#A19\"><img": "x"})
+    assert '<span class="pa-xref-head">引用：</span>' in card and "被引用" not in card  # no empty "Cited by"
+    assert 'data-clause-ref="law#A18"' in card and ">第十八条</a>" in card  # same document: the article alone
+    assert "<img" not in card and "data-clause-ref=\"law#A19&quot;&gt;&lt;img src=x onerror=alert(1)&gt;\"" in card
+    english = render_clause(dict(clause, refs=[], cited_by=["law#A50"]), "kicker", labels={"law#A50": "Other Act, Art. 5"})
+    assert "Cited by:" in english and "Cites:" not in english and ">Other Act, Art. 5</a>" in english
+    assert "<th>Clause ID</th>" in english
+    assert "pa-xref" not in render_clause(dict(clause, refs=[]), "kicker")
