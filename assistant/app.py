@@ -336,27 +336,39 @@ def render_clause(c: dict[str, Any], kicker: str, quote: str = "", lang: str = "
             f'<table class="pa-meta">{meta}</table></div>')
 
 
-def render_documents(rows: list[dict[str, Any]]) -> str:
-    head = ("<tr><th>Document</th><th>Issuer</th><th>Date</th><th>Type</th><th>Jurisdiction</th>"
-            '<th class="pa-num">Clauses</th></tr>')
+def request_language(request: Any) -> str:
+    """The browser's language from Accept-Language ("zh" or "en"), for what the app writes without a question (the
+    Documents tab): the same choice gr.I18n makes for the page's fixed words."""
+    headers = getattr(request, "headers", None) or {}
+    first = str(headers.get("accept-language", "")).split(",")[0].strip().lower()
+    return "zh" if first.startswith("zh") else "en"
+
+
+def render_documents(rows: list[dict[str, Any]], lang: str = "en") -> str:
+    """The Documents tab's table of what is indexed, its headings in ``lang``; every value escaped."""
+    heads = "".join(f"<th>{esc(say(k, lang))}</th>" for k in
+                    ("field document", "field issuer", "field date", "field type", "field jurisdiction"))
+    head = f'<tr>{heads}<th class="pa-num">{esc(say("docs clauses", lang))}</th></tr>'
     body = "".join(
         f'<tr data-doc-id="{esc(r["doc_id"])}"><td><div>{esc(r.get("short_title") or r.get("title") or r["doc_id"])}</div>'
         f'<div class="pa-id">{esc(r["doc_id"])}</div></td><td>{esc(r.get("issuer", ""))}</td>'
         f'<td class="pa-date">{esc(r.get("date", ""))}</td><td>{esc(r.get("doc_type", ""))}</td><td>{esc(r.get("jurisdiction", ""))}</td>'
         f'<td class="pa-num">{esc(r.get("clauses", 0))}</td></tr>' for r in rows)
     total = sum(int(r.get("clauses", 0) or 0) for r in rows)
-    return (f'<p>{len(rows)} documents, {total} clauses indexed.</p>'
-            f'<div class="pa-docs-wrap" id="pa-docs-scroll" tabindex="0" role="region" aria-label="Indexed documents">'
+    return (f'<p>{esc(say("docs count", lang, n=str(len(rows)), clauses=str(total)))}</p>'
+            f'<div class="pa-docs-wrap" id="pa-docs-scroll" tabindex="0" role="region" '
+            f'aria-label="{esc(say("docs region", lang))}">'
             f'<table class="pa-docs" id="pa-docs-table"><thead>{head}</thead><tbody>{body}</tbody></table></div>')
 
 
-def render_clause_list(doc_id: str, rows: list[dict[str, Any]]) -> str:
-    """A document's clause IDs and labels, so a reader can find the ID to look up."""
+def render_clause_list(doc_id: str, rows: list[dict[str, Any]], lang: str = "en") -> str:
+    """A document's clause IDs and labels, so a reader can find the ID to look up (headings in ``lang``)."""
     items = "".join(f'<tr><td class="pa-id">{esc(r["clause_id"])}</td><td>{esc(strip_markdown(r["label"])[0])}</td></tr>'
                     for r in rows)
-    return (f'<p>{len(rows)} clauses in <code>{esc(doc_id)}</code>; look one up by its ID.</p>'
-            f'<div class="pa-docs-wrap"><table class="pa-docs" id="pa-clause-list"><thead><tr><th>Clause ID</th>'
-            f'<th>Label</th></tr></thead><tbody>{items}</tbody></table></div>')
+    return (f'<p>{say("docs clause list", lang, n=str(len(rows)), doc_id=esc(doc_id))}</p>'
+            f'<div class="pa-docs-wrap"><table class="pa-docs" id="pa-clause-list"><thead><tr>'
+            f'<th>{esc(say("field clause id", lang))}</th><th>{esc(say("docs label", lang))}</th></tr></thead>'
+            f'<tbody>{items}</tbody></table></div>')
 
 
 # -- answering without tracebacks ----------------------------------------------------------
@@ -538,11 +550,11 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
             return gr.update()  # a click on the card, not on a link
         return open_ref(data["clause_id"], latest_language(history))
 
-    def on_lookup_ref(evt: gr.EventData, text):
+    def on_lookup_ref(evt: gr.EventData, text, request: gr.Request = None):
         data = getattr(evt, "_data", None) or {}
         if not data.get("clause_id"):
             return gr.update()
-        return open_ref(data["clause_id"], language_of(str(text or "")))
+        return open_ref(data["clause_id"], "zh" if language_of(str(text or "")) == "zh" else request_language(request))
 
     def on_ask(question, history, audience, doc_ids, places):
         history = list(history or [])
@@ -600,15 +612,17 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
             return say("feedback recorded", lang, verdict=say(f"verdict {rating}", lang)), ""
         return record
 
-    def on_lookup(text):
+    def on_lookup(text, request: gr.Request = None):
+        """The Documents tab's lookup, answered in the text's language when it is Chinese, else the browser's."""
         text = str(text or "").strip()
+        lang = "zh" if language_of(text) == "zh" else request_language(request)
         if not text:
-            return '<div class="pa-lookup-empty">Type a clause ID or a reference first.</div>'
+            return f'<div class="pa-lookup-empty">{esc(say("lookup empty", lang))}</div>'
         try:
             current = live.get()
             with lock, storage_errors("read", current.store.location):
                 if text in current.state.docs:  # a doc_id from the table: list its clause IDs
-                    return render_clause_list(text, current.clauses(text))
+                    return render_clause_list(text, current.clauses(text), lang)
                 found = current.lookup(text)
         except IndexUnavailable as exc:
             log.warning("lookup failed: %s", exc)
@@ -617,17 +631,15 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
             log.exception("looking up %r failed", text)
             return f'<div class="pa-lookup-empty">⚠ {esc(UNEXPECTED)}</div>'
         if not found:
-            return (f'<div class="pa-lookup-empty">No clause matches “{esc(_short(text, MAX_ECHO_CHARS))}”. '
-                    "Try a clause ID such as <code>beijing-hr-action-plan-2023#IV.XIV</code> "
-                    "or a reference such as “Beijing XIV”. Type a document's ID from the table above to list its "
-                    "clause IDs (on the command line: <code>policy-assistant docs --clauses DOC_ID</code>).</div>")
-        lang = language_of(text)
+            return (f'<div class="pa-lookup-empty">'
+                    f'{say("lookup none", lang, text=esc(_short(text, MAX_ECHO_CHARS)))}</div>')
         return "".join(clause_card(c.to_dict(), say("kicker verbatim", lang), lang) for c in found)
 
-    def on_documents():
-        """The Documents tab and the filters as the live generation has them (after an ingest, without a restart)."""
+    def on_documents(request: gr.Request = None):
+        """The Documents tab and the filters as the live generation has them (after an ingest, without a restart),
+        the table's headings in the browser's language."""
         docs, titles, places = catalogue()
-        return (render_documents(docs), gr.update(choices=[(titles[d], d) for d in sorted(titles)]),
+        return (render_documents(docs, request_language(request)), gr.update(choices=[(titles[d], d) for d in sorted(titles)]),
                 gr.update(choices=places))
 
     title = " · ".join(dict.fromkeys(say("ui app title", lang) for lang in ("en", "zh")))  # Gradio does not translate it

@@ -138,6 +138,22 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cites": {"en": "Cites:", "zh": "引用："},
     "cited by": {"en": "Cited by:", "zh": "被引用："},
     "ref missing": {"en": "Clause {clause_id} is not in the index.", "zh": "索引中没有条款 {clause_id}。"},
+    # the Documents tab (said in the browser's language, or the lookup text's when it is Chinese); HTML is the app's own
+    "docs count": {"en": "{n} documents, {clauses} clauses indexed.", "zh": "已收录 {n} 个文件，共 {clauses} 条。"},
+    "docs region": {"en": "Indexed documents", "zh": "已收录的文件"},
+    "docs clauses": {"en": "Clauses", "zh": "条数"},
+    "docs label": {"en": "Label", "zh": "标题"},
+    "docs clause list": {"en": "{n} clauses in <code>{doc_id}</code>; look one up by its ID.",
+                         "zh": "<code>{doc_id}</code> 共 {n} 条；输入条款编号即可查看。"},
+    "lookup empty": {"en": "Type a clause ID or a reference first.", "zh": "请先输入条款编号或引用。"},
+    "lookup none": {
+        "en": "No clause matches “{text}”. Try a clause ID such as <code>beijing-hr-action-plan-2023#IV.XIV</code> or "
+              "a reference such as “Beijing XIV”. Type a document's ID from the table above to list its clause IDs (on "
+              "the command line: <code>policy-assistant docs --clauses DOC_ID</code>).",
+        "zh": "没有与“{text}”相符的条款。请试试条款编号（如 <code>beijing-hr-action-plan-2023#IV.XIV</code>）或引用"
+              "（如“劳动合同法第十九条”）。输入上表中某个文件的编号可列出它的全部条款编号（命令行："
+              "<code>policy-assistant docs --clauses DOC_ID</code>）。",
+    },
 }
 
 # The detail kinds of ``assistant.answer_types`` (and money items) as a Chinese reader calls them.

@@ -726,6 +726,8 @@ def test_a_chinese_browser_gets_the_chinese_interface(zh_page, seed_server: Serv
     assert "政策助手" in zh_page.title()
     zh_page.get_by_role("tab", name="文件").click()
     expect(zh_page.locator("#pa-lookup-btn")).to_have_text(zh["ui show clause"])
+    expect(zh_page.locator("#pa-docs-table thead")).to_contain_text("发布机关")  # built by the server, per browser
+    expect(zh_page.locator("#pa-documents")).to_contain_text("已收录 5 个文件")
     expect(zh_page.locator("body")).to_contain_text("查找条款")
     body = zh_page.locator("body").inner_text()
     for english in ("Audience and filters", "Helpful", "Clause viewer", "Look up a clause", "Show clause"):
@@ -773,6 +775,23 @@ def test_a_cross_reference_link_opens_the_cited_article(zh_page, zh_server: Serv
     expect(panel.locator(".pa-xref-cited-by")).to_contain_text("被引用：")
     back.click()
     expect(panel.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_ARTICLE_ID)
+
+
+def test_documents_tab_lookup_links_cross_references_too(zh_page, zh_server: Server) -> None:
+    from playwright.sync_api import expect
+
+    _open(zh_page, zh_server)
+    zh_page.get_by_role("tab", name="文件").click()
+    zh_page.locator("#pa-lookup textarea").fill("暂行条例42条")
+    zh_page.locator("#pa-lookup-btn").click()
+    result = zh_page.locator("#pa-lookup-result")
+    expect(result.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_ARTICLE_ID)
+    expect(result.locator(".pa-kicker")).to_have_text("条款原文")
+    result.locator(".pa-xref-refs a.pa-ref", has_text="第十八条").click()
+    expect(result.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_CITED_ID)
+    zh_page.locator("#pa-lookup textarea").fill("火星条例第九十九条")
+    zh_page.locator("#pa-lookup-btn").click()
+    expect(result).to_contain_text("没有与“火星条例第九十九条”相符的条款")
 
 
 @pytest.fixture
