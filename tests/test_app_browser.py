@@ -773,6 +773,7 @@ def test_a_cross_reference_link_opens_the_cited_article(zh_page, zh_server: Serv
     back = panel.locator(".pa-xref-cited-by a.pa-ref", has_text="第四十二条")  # and the penalty one click back
     expect(back).to_have_attribute("data-clause-ref", ZH_ARTICLE_ID)
     expect(panel.locator(".pa-xref-cited-by")).to_contain_text("被引用：")
+    _shot(zh_page, "zh-clause-cited-by-1400.png")
     back.click()
     expect(panel.locator(".pa-clause")).to_have_attribute("data-clause-id", ZH_ARTICLE_ID)
 
