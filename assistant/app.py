@@ -471,12 +471,14 @@ def build_app(assistant: Any, settings: Settings) -> gr.Blocks:
                                  "answer_id": uuid.uuid4().hex}
         docs, titles, _ = catalogue()
         filters = {"doc_id": list(doc_ids or []), "jurisdiction": list(places or [])}
-        scope = [titles.get(d, d) for d in filters["doc_id"]] + [f"jurisdiction {p}" for p in filters["jurisdiction"]]
+        lang = language_of(text)
+        scope = [titles.get(d, d) for d in filters["doc_id"]] + [say("scope jurisdiction", lang, place=p)
+                                                                 for p in filters["jurisdiction"]]
         entry["scope"] = "; ".join(scope)
         if filters["doc_id"] and filters["jurisdiction"] and not any(
                 d in filters["doc_id"] and any(p.lower() in r.get("jurisdiction", "").lower()
                                                for p in filters["jurisdiction"]) for r in docs for d in [r["doc_id"]]):
-            entry["error"] = "None of the chosen documents is in the chosen jurisdiction; widen the filters."
+            entry["error"] = say("filters disjoint", lang)
             return entry
         result = answer_or_error(live, question, {k: v for k, v in filters.items() if v} or None, lock,
                                  _history_for_ask(history), on_text=on_text)

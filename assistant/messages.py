@@ -138,6 +138,11 @@ MESSAGES: dict[str, dict[str, str]] = {
     "cites": {"en": "Cites:", "zh": "引用："},
     "cited by": {"en": "Cited by:", "zh": "被引用："},
     "ref missing": {"en": "Clause {clause_id} is not in the index.", "zh": "索引中没有条款 {clause_id}。"},
+    "filters disjoint": {
+        "en": "None of the chosen documents is in the chosen jurisdiction; widen the filters.",
+        "zh": "所选文件都不属于所选地区；请放宽筛选条件。",
+    },
+    "scope jurisdiction": {"en": "jurisdiction {place}", "zh": "地区 {place}"},
     # the Documents tab (said in the browser's language, or the lookup text's when it is Chinese); HTML is the app's own
     "docs count": {"en": "{n} documents, {clauses} clauses indexed.", "zh": "已收录 {n} 个文件，共 {clauses} 条。"},
     "docs region": {"en": "Indexed documents", "zh": "已收录的文件"},
