@@ -19,14 +19,13 @@ import numpy as np
 
 from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
                                     unanswered_detail)
-from assistant.messages import MESSAGES, decline_text, language_of, say
+from assistant.messages import decline_text, language_of, say
 from assistant.premises import PremiseCheck
 from assistant.retrieval import Hit, SentenceRow, relevance
 from assistant.types import Answer, Citation
 from common.analysis import has_cjk, tokenize
 from common.settings import Settings
 
-DECLINE_TEXT = MESSAGES["decline"]["en"]
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
 WEAK_SUPPORT, MISSING_DETAIL = "weak support", "missing"
 # A premise the question states that the index never mentions, or that the documents answering it do not state.

@@ -20,7 +20,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from common.analysis import STOPWORDS, has_cjk, tokenize
+from common.analysis import STOPWORDS, has_cjk, mostly_chinese, tokenize
 from common.numerals import Quantity, find_quantities
 from ingest.sentences import split_sentences
 
@@ -72,11 +72,6 @@ def stated_premises(question: str) -> list[Premise]:
         if has_cjk(sentence):
             premises += [Premise(w.word) for w in _posseg().cut(sentence) if w.flag == "ns" and len(w.word) >= 2]
     return premises
-
-
-def _mostly_chinese(text: str) -> bool:
-    sample = text[:3000]
-    return sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff") > 0.3 * max(1, len(sample.replace(" ", "")))
 
 
 def _name_in(name: str, text: str, terms: set[str]) -> bool:
@@ -140,7 +135,7 @@ class PremiseCheck:
             else:
                 # a name is looked for only in documents of its own script: "东北" cannot be in an English text,
                 # whatever it says about the northeast
-                same_script = [src for src in sources if _mostly_chinese(src[0]) == has_cjk(premise.text)]
+                same_script = [src for src in sources if mostly_chinese(src[0]) == has_cjk(premise.text)]
                 found = not same_script or any(_name_in(premise.text, text, terms) for text, _, terms in same_script)
             if not found:
                 return premise, self.in_index(premise)

@@ -41,6 +41,13 @@ def simplified(text: str) -> str:
     return _to_simplified().convert(text) if has_cjk(text) else text
 
 
+def mostly_chinese(text: str) -> bool:
+    """Whether a document is written in Chinese: over 30% of the first 5,000 non-space characters are Chinese (an
+    English text quoting 北京 is not; a Chinese law citing "GB/T 33527" is)."""
+    sample = text[:5000]
+    return len(_CJK.findall(sample)) > 0.3 * max(1, sum(1 for ch in sample if not ch.isspace()))
+
+
 def has_cjk(text: str) -> bool:
     """Whether the text contains Chinese characters."""
     return bool(_CJK.search(text))

@@ -13,6 +13,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 
+from common.analysis import mostly_chinese
 from ingest.crossrefs import article_references
 from ingest.markers import CLAUSE, SECTION, Marker, looks_like_heading, match_marker, numeral_value
 from ingest.records import Clause, SourceDocument
@@ -211,7 +212,7 @@ def _crumb(node: _Node) -> str:
 
 def _to_clauses(doc: SourceDocument, nodes: list[_Node]) -> list[Clause]:
     meta = doc.meta
-    chinese = _mostly_chinese(doc.text)
+    chinese = mostly_chinese(doc.text)
     if chinese:  # unnumbered units are labelled in the reader's language
         for node in nodes:
             if node.kind == "paragraph":
@@ -250,12 +251,6 @@ def _to_clauses(doc: SourceDocument, nodes: list[_Node]) -> list[Clause]:
             page=page.page if page else None, page_label=page.label if page else None, heading=heading,
         ))
     return clauses
-
-
-def _mostly_chinese(text: str) -> bool:
-    sample = text[:5000]
-    cjk = sum(1 for ch in sample if "\u4e00" <= ch <= "\u9fff")
-    return cjk > 0.3 * max(1, sum(1 for ch in sample if not ch.isspace()))
 
 
 def _link_references(clauses: list[Clause]) -> list[Clause]:
