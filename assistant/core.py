@@ -153,28 +153,32 @@ class Assistant:
         except ValueError as exc:
             raise QuestionError(str(exc)) from exc
         with storage_errors("search", self.store.location):
+            mentioned = self.names.mentioned(text)
+            reference = resolve(text, self.names, mentioned)
             # two asks in one question are searched one by one; a clause reference is always one lookup
-            parts = None if resolve(text, self.names) else answer_in_parts(
-                text, lambda part: self._ask_one(part, part, top_k, allowed, started, "none", None))
+            parts = None if reference else answer_in_parts(
+                text, lambda part: self._ask_one(part, top_k, allowed, "none", None))
             if parts is not None and (llm or self.settings.llm) != "none":
                 parts.notice = say("parts quoted", language_of(text))  # one model call per part would be too slow
-            answer = parts or self._ask_one(question, text, top_k, allowed, started, llm, on_text)
+            answer = parts or self._ask_one(text, top_k, allowed, llm, on_text, mentioned, reference)
         answer.question = question if len(question) <= 2000 else text
         answer.latency_ms = (time.perf_counter() - started) * 1e3
         answer.searched_as = searched_as
         return answer
 
-    def _ask_one(self, question: str, text: str, top_k: int, allowed: set[str] | None, started: float,
-                 llm: str | None, on_text: Callable[[str], None] | None) -> Answer:
-        """One ask: references resolved, the question embedded once, retrieved, answered or declined."""
-        mentioned = self.names.mentioned(text)
-        reference = resolve(text, self.names, mentioned)
+    def _ask_one(self, text: str, top_k: int, allowed: set[str] | None, llm: str | None,
+                 on_text: Callable[[str], None] | None, mentioned: list[str] | None = None,
+                 reference: Reference | None = None) -> Answer:
+        """One ask: references resolved (unless the caller has), the question embedded once, retrieved, answered or
+        declined."""
+        if mentioned is None:
+            mentioned = self.names.mentioned(text)
+            reference = resolve(text, self.names, mentioned)
         query_vector = self.retriever.embedder.embed_query(self.names.for_embedding(text, mentioned))
-        return self._answer(question, text, top_k, allowed, reference, query_vector, started, set(mentioned),
-                            llm, on_text)
+        return self._answer(text, top_k, allowed, reference, query_vector, set(mentioned), llm, on_text)
 
-    def _answer(self, question: str, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
-                query_vector, started: float, mentioned: set[str], llm: str | None = None,
+    def _answer(self, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
+                query_vector, mentioned: set[str], llm: str | None = None,
                 on_text: Callable[[str], None] | None = None) -> Answer:
         pinned = self._pinned(reference, allowed, query_vector)
         retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector,
@@ -188,12 +192,10 @@ class Assistant:
             reference) else ""
         answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent,
                                    named=self.names.named(text))
-        answer.question = question if len(question) <= 2000 else text
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer = self.generator.finish(text, hits, answer, llm, on_text, lookup)  # after the decline gate
         if answer.mode == "generated":
             answer.preface = ""  # it named the extractive answer's document; generated citations may differ
-        answer.latency_ms = (time.perf_counter() - started) * 1e3
         return answer
 
     MAX_HISTORY_TURNS = 10  # a follow-up refers to the last turns; an API caller may send the whole transcript
