@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -24,6 +25,7 @@ from assistant.premises import PremiseCheck
 from assistant.retrieval import Hit, SentenceRow, relevance
 from assistant.types import Answer, Citation
 from common.analysis import has_cjk, tokenize
+from common.lexicon import Lexicon, Term
 from common.settings import Settings
 
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
@@ -82,17 +84,22 @@ class ExtractiveAnswerer:
         df = self.df.get(term, 0)
         return math.log(1 + (self.n_chunks - df + 0.5) / (df + 0.5))
 
-    def lexical_overlap(self, query_terms: set[str], text: str) -> float:
-        """Share of the question's IDF mass that ``text`` contains."""
-        if not query_terms:
-            return 0.0
+    def lexical_overlap(self, query_terms: set[str], text: str, translated: Sequence[Term] = ()) -> float:
+        """Share of the question's IDF mass that ``text`` contains: of its own words, or, for text in the other
+        language, of its dictionary-translated terms (a term is there when one of its senses is)."""
         terms = set(tokenize(text))
         total = sum(self.idf(t) for t in query_terms)
-        return sum(self.idf(t) for t in query_terms & terms) / total if total else 0.0
+        own = sum(self.idf(t) for t in query_terms & terms) / total if total else 0.0
+        if not translated:
+            return own
+        weights = [max(sum(self.idf(t) for t in sense) for sense in term.senses) for term in translated]
+        found = sum(w for w, term in zip(weights, translated) if any(terms.issuperset(s) for s in term.senses))
+        return max(own, found / sum(weights)) if sum(weights) else own
 
     def score_sentences(self, question: str, query_vector: np.ndarray, hits: list[Hit],
                         rows: list[SentenceRow]) -> list[ScoredSentence]:
         query_terms = set(tokenize(question))
+        translated = Lexicon.bundled().terms(question, self.df.__contains__) if self.settings.translation_weight > 0 else []
         by_chunk = {h.chunk_id: h for h in hits}
         # Windows of one clause are one citation: each counts with its clause's best window, so a sentence in the
         # first window is not penalised because the question happened to match the second window's wording.
@@ -107,7 +114,7 @@ class ExtractiveAnswerer:
             if _is_heading_sentence(row.text, hit):
                 continue
             dense = float(np.dot(row.vector, query_vector))
-            lexical = self.lexical_overlap(query_terms, row.text)
+            lexical = self.lexical_overlap(query_terms, row.text, translated)
             trailing = chunk_relevance[hit.chunk_id] - best_chunk
             score = (dense + self.LEXICAL_WEIGHT * lexical + self.CHUNK_WEIGHT * trailing
                      + self.ANSWER_TYPE_BONUS * _answer_type_match(question, row.text))

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.memory_index import MemoryIndex
+from common.lexicon import Lexicon
 from common.settings import Settings
 from ingest.bm25_index import BM25Index
 from ingest.embedding import Embedder
@@ -39,6 +40,7 @@ class Hit:
     dense: float | None = None  # cosine similarity of query and chunk
     sentence: float | None = None  # cosine similarity of query and the chunk's closest sentence
     bm25: float | None = None
+    translated: float | None = None  # BM25 of the question's dictionary translation (common.lexicon)
     dense_rank: int | None = None
     bm25_rank: int | None = None
     pinned: bool = False  # resolved from an explicit clause reference in the question
@@ -142,6 +144,15 @@ class HybridRetriever:
         return [Hit(chunk_id, "", {}, bm25=score, bm25_rank=rank)
                 for rank, (chunk_id, score) in enumerate(self.bm25.search(question, n, allowed_docs), start=1)]
 
+    def translated(self, question: str, n: int, allowed_docs: set[str] | None) -> list[Hit]:
+        """BM25 of the question's terms in the other language (English ↔ Chinese, by dictionary): the lexical
+        bridge to documents in a language the question is not in. Empty when the index holds none of them."""
+        if self.settings.translation_weight <= 0:
+            return []
+        terms = Lexicon.bundled().terms(question, self.bm25.contains)
+        found = self.bm25.search_senses([t.senses for t in terms], n, allowed_docs)
+        return [Hit(chunk_id, "", {}, translated=score) for chunk_id, score in found]
+
     # -- fusion -------------------------------------------------------------------
     def retrieve(self, question: str, top_k: int, allowed_docs: set[str] | None = None,
                  query_vector: np.ndarray | None = None, mentioned_docs: set[str] | None = None) -> Retrieval:
@@ -158,11 +169,14 @@ class HybridRetriever:
                      if self.settings.fusion == "score" else {})
         t2 = time.perf_counter()
         lexical = self.lexical(question, self.settings.bm25_candidates, allowed_docs)
+        translated = (self.translated(question, self.settings.bm25_candidates, allowed_docs)
+                      if self.settings.fusion == "score" else [])
         t3 = time.perf_counter()
         if self.settings.fusion == "rrf":
             hits = fuse(dense, lexical, self.settings.rrf_k)[:top_k]
         else:
-            hits = self._score_fusion(dense, lexical, sentences, query_vector, mentioned_docs or set())[:top_k]
+            hits = self._score_fusion(dense, lexical + translated, sentences, query_vector,
+                                      mentioned_docs or set())[:top_k]
         self.load_missing(hits, query_vector)
         t4 = time.perf_counter()
         timings.update(embed_ms=(t1 - t0) * 1e3, dense_ms=(t_sentences - t1) * 1e3,
@@ -259,20 +273,23 @@ class HybridRetriever:
 
 
 def relevance(hit: Hit, settings: Settings) -> float:
-    """The score fusion: chunk cosine + w_s · best sentence cosine + w_b · BM25, plus w_m when the question names
-    the chunk's document (missing parts count 0)."""
+    """The score fusion: chunk cosine + w_s · best sentence cosine + w_b · BM25 + w_t · translated BM25, plus w_m
+    when the question names the chunk's document (missing parts count 0)."""
     return ((hit.dense or 0.0) + settings.sentence_weight * (hit.sentence or 0.0)
-            + settings.bm25_weight * (hit.bm25 or 0.0) + settings.mention_weight * hit.mentioned)
+            + settings.bm25_weight * (hit.bm25 or 0.0) + settings.translation_weight * (hit.translated or 0.0)
+            + settings.mention_weight * hit.mentioned)
 
 
 def merge(dense: list[Hit], lexical: list[Hit]) -> dict[str, Hit]:
     """One hit per chunk, carrying the scores and ranks of both retrievers."""
     merged = {h.chunk_id: h for h in dense}
     for hit in lexical:
-        if hit.chunk_id in merged:
-            merged[hit.chunk_id].bm25, merged[hit.chunk_id].bm25_rank = hit.bm25, hit.bm25_rank
-        else:
-            merged[hit.chunk_id] = hit
+        known = merged.setdefault(hit.chunk_id, hit)
+        if known is not hit:
+            if hit.bm25 is not None:
+                known.bm25, known.bm25_rank = hit.bm25, hit.bm25_rank
+            if hit.translated is not None:
+                known.translated = hit.translated
     return merged
 
 

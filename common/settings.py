@@ -52,6 +52,7 @@ class Settings:
     bm25_candidates: int = 20
     sentence_weight: float = 1.0
     bm25_weight: float = 0.04
+    translation_weight: float = 0.015  # BM25 of the question's dictionary translation (common.lexicon); 0 turns it off
     mention_weight: float = 0.05  # added to chunks of a document the question names (in any language, via aliases)
     rrf_k: int = 60
     memory_index_max_vectors: int = 50_000  # a local index this small is searched exactly in memory

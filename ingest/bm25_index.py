@@ -76,7 +76,9 @@ class BM25Index:
         tokens = [t for t in tokenize(query) if t in vocab]
         if not tokens:
             return []
-        scores = self._retriever.get_scores(tokens)
+        return self._top(np.asarray(self._retriever.get_scores(tokens)), k, allowed_docs)
+
+    def _top(self, scores: np.ndarray, k: int, allowed_docs: set[str] | None) -> list[tuple[str, float]]:
         order = np.argsort(-scores)
         hits: list[tuple[str, float]] = []
         for index in order:
@@ -89,6 +91,31 @@ class BM25Index:
                 if len(hits) >= k:
                     break
         return hits
+
+    def contains(self, token: str) -> bool:
+        """Whether ``token`` (as ``tokenize`` writes it) occurs in some chunk."""
+        return token in (getattr(self._retriever, "vocab_dict", {}) or {})
+
+    def search_senses(self, terms: Sequence[Sequence[Sequence[str]]], k: int,
+                      allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
+        """A structured query: each term is a list of senses (token lists), a chunk scores the BM25 of its best
+        sense of each term, summed over terms. A translated term with many senses then counts once."""
+        if not self.ids or not terms:
+            return []
+        cache: dict[str, np.ndarray] = {}
+
+        def token_scores(token: str) -> np.ndarray:
+            if token not in cache:
+                cache[token] = np.asarray(self._retriever.get_scores([token]), dtype=np.float32)
+            return cache[token]
+
+        total = np.zeros(len(self.ids), dtype=np.float32)
+        for senses in terms:
+            best = np.zeros(len(self.ids), dtype=np.float32)
+            for sense in senses:
+                np.maximum(best, sum((token_scores(t) for t in sense), np.zeros(len(self.ids), np.float32)), out=best)
+            total += best
+        return self._top(total, k, allowed_docs)
 
     def document_frequencies(self) -> tuple[dict[str, int], int]:
         """How many chunks contain each term, and the number of chunks: IDF for sentence scoring."""
