@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 
 from assistant.memory_index import MemoryIndex
+from common import lexicon
 from common.lexicon import Lexicon
 from common.settings import Settings
 from ingest.bm25_index import BM25Index
@@ -86,6 +87,8 @@ class HybridRetriever:
         self.sentences = store.collection(store.sentence_collection_name(state.generation))
         self.vector_store = ChromaVectorStore(chroma_collection=self.chunks)
         self.memory = self._memory_index(settings, memory)
+        if settings.translation_weight > 0:
+            lexicon.warm_up()
 
     def _memory_index(self, settings: Settings, loaded: MemoryIndex | None) -> MemoryIndex | None:
         """An in-memory copy for a small local index (see assistant.memory_index), else None."""
