@@ -43,6 +43,15 @@ _UNITS: tuple[tuple[re.Pattern[str], str], ...] = tuple((re.compile(p, re.IGNORE
     (r"\s*(?:人|名|persons?\b|people\b|employees?\b|workers?\b)", "person"),
     (r"\s*(?:倍|times\b)", "times"),
 ))
+_MONTHS = {m: n for n, m in enumerate(("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov",
+                                         "dec"), start=1)}
+_MONTH_NAME = (r"(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+               r"Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?")
+_EN_DATE = re.compile(
+    rf"\b(?:(?P<month>{_MONTH_NAME})(?:\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?)?"
+    rf"(?:,?\s+(?P<year>(?:19|20)\d{{2}}))?"
+    rf"|(?P<day2>\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}})?\s+(?P<month2>{_MONTH_NAME})"
+    rf"(?:,?\s+(?P<year2>(?:19|20)\d{{2}}))?)\b")
 _MONTH_DAY = re.compile(r"\s*月(?:\s*(\d{1,2})\s*[日号])?")
 _CURRENCY_BEFORE = re.compile(r"(?:cny|rmb|¥|￥|人民币)\s*$", re.IGNORECASE)
 _ARTICLE_BEFORE = re.compile(r"第\s*$")
@@ -62,12 +71,21 @@ class Quantity:
     end: int
 
     def matches(self, other: "Quantity") -> bool:
-        """Same value, and units that do not contradict (a bare number matches any unit of that value)."""
+        """Same value, and units that do not contradict (a bare number matches any unit of that value). Two dates
+        match when the parts both give agree: 10月 (a month) is stated by "October 25, 2024"."""
+        if self.kind == "date" and other.kind == "date":
+            return all(a == b or not a or not b for a, b in zip(_date_parts(self), _date_parts(other)))
         if self.kind == "year" or other.kind == "year":
             return _year_of(self) is not None and _year_of(self) == _year_of(other)
         if abs(self.value - other.value) > 1e-9 * max(1.0, abs(self.value)):
             return False
         return not self.unit or not other.unit or self.unit == other.unit
+
+
+def _date_parts(q: Quantity) -> tuple[int, int, int]:
+    """(year, month, day) of a date valued yyyymmdd, 0 for a part not given."""
+    value = int(q.value)
+    return value // 10_000, value // 100 % 100, value % 100
 
 
 def _year_of(q: Quantity) -> int | None:
@@ -129,9 +147,10 @@ def _unit_after(text: str, pos: int) -> tuple[str, int] | None:
 
 def find_quantities(text: str) -> list[Quantity]:
     """Every number in ``text`` with the unit that follows it; dates and years are recognised as such."""
+    english_dates = _english_dates(text)
     out: list[Quantity] = []
     for start, end, value, percent in _numbers(text):
-        if out and start < out[-1].end:
+        if out and start < out[-1].end or any(d.start <= start < d.end for d in english_dates):
             continue  # already read as part of a date or a multiplied amount
         if _ARTICLE_BEFORE.search(text[max(0, start - 2):start]):
             continue  # 第十九条: an article number, not a quantity
@@ -155,7 +174,25 @@ def find_quantities(text: str) -> list[Quantity]:
             out.append(Quantity(value, "year", "year", text[start:stop], start, stop))
             continue
         out.append(Quantity(value, unit, _KIND[unit], text[start:stop], start, stop))
-    return out
+    return sorted(out + english_dates, key=lambda q: q.start)
+
+
+def _english_dates(text: str) -> list[Quantity]:
+    """"October 25, 2024", "25 October", "28-29 July 2021", "July 2021" and a month alone ("in October") as dates
+    valued yyyymmdd like the Chinese ones, so 10月 and "October 25" state the same month. "May" alone is a verb."""
+    dates = []
+    for m in _EN_DATE.finditer(text):
+        month_name = m.group("month") or m.group("month2")
+        if month_name.lower() == "may" and not (m.group("day") or m.group("day2") or m.group("year")
+                                                or m.group("year2")):
+            continue
+        month = _MONTHS[month_name.lower()[:3]]
+        day = int(m.group("day") or m.group("day2") or 0)
+        year = int(m.group("year") or m.group("year2") or 0)
+        if day > 31:
+            continue
+        dates.append(Quantity(float(year * 10_000 + month * 100 + day), "date", "date", m.group(), m.start(), m.end()))
+    return dates
 
 
 def _looks_like_calendar_year(text: str, end: int, unit: str) -> bool:

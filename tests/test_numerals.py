@@ -58,3 +58,20 @@ def test_same_quantity_across_scripts() -> None:
 def test_two_amounts_of_a_range() -> None:
     values = [q.value for q in find_quantities("处五千元以上一万元以下的罚款")]
     assert values == [5_000, 10_000]
+
+
+@pytest.mark.parametrize("text, value", [
+    ("On October 25, the Ministry", 1025), ("28-29 July 2021", 20210728), ("Dec. 11, 2023", 20231211),
+    ("on 11 December", 1211), ("in October 2024", 20241000),
+])
+def test_english_dates_are_dates(text: str, value: int) -> None:
+    (date,) = [q for q in find_quantities(text) if q.kind == "date"]
+    assert date.value == value
+
+
+def test_a_month_is_stated_by_a_date_in_that_month_in_either_language() -> None:
+    (month,) = find_quantities("人社部10月份那场发布会")
+    assert stated_in(month, "On October 25, the Ministry held a press conference")
+    assert not stated_in(month, "On November 25, the Ministry held a press conference")
+    assert stated_in(find_quantities("December 11")[0], "12月11日")
+    assert not find_quantities("You may apply in writing")  # the modal verb, not the month

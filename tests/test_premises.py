@@ -18,7 +18,10 @@ def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situati
     assert stated_premises("We're a 30-person firm in Haidian with 2 million yuan revenue. Any support?") == []
     assert stated_premises("我们公司有30人，月薪5000元，能申请补贴吗？") == []
     assert [p.text for p in stated_premises("上海的最低工资是多少？")] == ["上海"]
-    assert stated_premises("What does Article 19 say in December?") == []  # structure and calendar words
+    assert stated_premises("What does Article 19 say on Monday?") == []  # structure and calendar words
+    # a month is a date, in either language, and the same month in the other language states it
+    assert [p.text for p in stated_premises("What did the December 11 release say?")] == ["December 11"]
+    assert [p.text for p in stated_premises("人社部10月份的发布会说了什么？")] == ["10月"]
     assert stated_premises("沈阳的标准是哪一天发布的？") == [] or all(p.quantity is None for p in stated_premises(
         "沈阳的标准是哪一天发布的？"))  # 哪一天 asks for a day, it does not state one
 
