@@ -162,7 +162,7 @@ class ExtractiveAnswerer:
         """The decline threshold for this pair of languages (question, best evidence sentence)."""
         if has_cjk(best_sentence):
             return self.settings.min_support_zh_zh if has_cjk(question) else self.settings.min_support_en_zh
-        return self.settings.min_support
+        return self.settings.min_support_zh_en if has_cjk(question) else self.settings.min_support
 
     def _premise_reason(self, question: str, chosen: list[ScoredSentence]) -> str:
         """A premise of the question (an amount, a year, a place) that the cited documents do not state."""

@@ -424,9 +424,10 @@ def threshold_sweep(assistant, gold: list[dict[str, Any]], current: float) -> li
 
     The chosen answer and its support score do not depend on ``min_support``; the threshold only decides
     whether to show that answer. So one run with every threshold at -1 gives every threshold's outcome. The
-    thresholds of the other language pairs (``min_support_zh_zh``, ``min_support_en_zh``) move by the same step.
+    thresholds of the other language pairs (``min_support_zh_zh``, ``min_support_en_zh``, ``min_support_zh_en``)
+    move by the same step.
     """
-    off = dict(min_support=-1.0, min_support_zh_zh=-1.0, min_support_en_zh=-1.0)
+    off = dict(min_support=-1.0, min_support_zh_zh=-1.0, min_support_en_zh=-1.0, min_support_zh_en=-1.0)
     rows = run_system(ProductSystem(assistant.with_settings(**off), assistant.settings.top_k), gold)
     for row, item in zip(rows, gold):  # the threshold that applied, shifted so the English one reads as ``current``
         row["threshold"] = assistant.answerer.min_support(item["question"], row.get("first_quote", "")) - current
