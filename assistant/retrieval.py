@@ -145,7 +145,8 @@ class HybridRetriever:
 
     def lexical(self, question: str, n: int, allowed_docs: set[str] | None) -> list[Hit]:
         return [Hit(chunk_id, "", {}, bm25=score, bm25_rank=rank)
-                for rank, (chunk_id, score) in enumerate(self.bm25.search(question, n, allowed_docs), start=1)]
+                for rank, (chunk_id, score) in enumerate(
+                    self.bm25.search(question, n, allowed_docs, cjk_scale=self.settings.bm25_cjk_scale), start=1)]
 
     def translated(self, question: str, n: int, allowed_docs: set[str] | None) -> list[Hit]:
         """BM25 of the question's terms in the other language (English ↔ Chinese, by dictionary): the lexical

