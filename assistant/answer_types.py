@@ -53,6 +53,13 @@ class DetailType:
         return False
 
 
+def _zh_asked(nouns: str) -> str:
+    """A Chinese noun that is asked for, not just mentioned: an interrogative before it (什么网站, 哪个部门, 多少罚款)
+    or after it (网址是多少, 罚多少, 电话在哪). "公司换了地址" and "求职网站乱用我的信息" ask for no address or website."""
+    return (rf"(多少|几|什么|哪[个些里家位一]?|何)[^，,。；;？?！!]{{0,4}}({nouns})|"
+            rf"({nouns})[^，,。；;？?！!]{{0,3}}(是多少|多少|是什么|是哪|在哪|怎么联系)")
+
+
 _MONEY_WORDS = r"(subsid\w*|fine|fines|fee|fees|wage|wages|salary|budget|revenue|allowance|price|cost|charge|penalt\w*|" \
                r"reward|grant|bonus|benefit|insurance|tax|interest)"
 _ORGANISATIONS = (r"(compan(?:y|ies)|firms?|enterprises?|agenc(?:y|ies)|institutions?|organi[sz]ations?|parks?|"
@@ -78,7 +85,7 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    rf"\b{_MONEY_WORDS} (rate|amount|level|standard|target|goal|figure|quota|cap|ceiling|limit)s?\b|"
                    # "what's the most a firm can get": the largest sum, whatever it is called
                    rf"\bthe (most|maximum|highest|largest)\b[^?]{{0,60}}\b(get|receive|claim|earn|be paid|be awarded)\b|"
-                   rf"金额|多少钱|罚款|工资标准|补贴标准", _I),
+                   rf"多少钱|" + _zh_asked("金额|罚款|罚金|罚|工资标准|补贴标准|补贴|费用|赔偿金|违约金|钱"), _I),
         re.compile(r"\d[\d,.]*\s*(%|percent|per cent|yuan|cny|rmb|dollars?|usd|billion|million|元|万|亿)|"
                    r"(cny|rmb|usd|\$|¥)\s*\d", _I),
         quantity_kinds=("amount", "percent"),
@@ -86,7 +93,7 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
     DetailType(
         "date",
         re.compile(r"^\s*(by |until |since )?when\b|\b(what|which) (is the |are the )?(date|dates|day|year|month)\b|"
-                   r"\bdeadline\b|\bby what (date|time|year)\b|什么时候|何时|哪一?年|几月|几号|哪一?天|日期|截止", _I),
+                   r"\bdeadline\b|\bby what (date|time|year)\b|什么时候|何时|哪一?年|几月|几号|哪一?天|" + _zh_asked("日期|截止"), _I),
         re.compile(rf"\b(1[89]|20)\d\d\b|(?-i:\b({_MONTHS})\b)|\d+\s*(年|月|日)", _I),  # "may" is not May
         quantity_kinds=("date", "year"),
     ),
@@ -98,7 +105,8 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    r"\bnumber (do|should|can) i call\b|"
                    r"\bcontact (person|details|information)\b|"
                    r"\bwhere (can|do|should) (i|we|you) (download|find|get|read|obtain|check|look up|see)\b|"
-                   r"电话|热线|网址|网站|地址|联系人|联系方式|(在哪里|哪里)(可以)?(查|看|下载|公布|获取)", _I),
+                   r"联系人|联系方式|怎么联系|(在哪里|哪里)(可以)?(查|看|下载|公布|获取)|"
+                   + _zh_asked("电话|热线|网址|网站|地址|邮箱"), _I),
         # a phone number (not a year range such as 2023-2025), a hotline, a web or e-mail address, or a street
         # address with its number ("Belt and Road" is no address)
         re.compile(r"\b\d{3,4}-\d{7,8}\b|\(\d{2,4}\)\s?\d{4}[-\s]?\d{4}|\b\d{3}[-\s]\d{3,4}[-\s]\d{4}\b|\b\d{5,}\b|"
@@ -108,14 +116,15 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
     DetailType(
         "document number",
         re.compile(r"\b(document|file|circular|notice|standard|regulation|reference|serial) numbers?\b|\bnumbered\b|"
-                   r"文号|标准号|编号", _I),
+                   r"文号|标准号|" + _zh_asked("编号"), _I),
         # "[2022] No. 83", "No. 12", "〔2022〕83号", or a standard's code ("GB/T 33527-2017", "DB2101/T 0001-2024")
         re.compile(r"\[\s*(19|20)\d\d\s*\]\s*No\.?\s*\d+|\bNo\.\s*\d+|〔(19|20)\d\d〕\d+号|"
                    r"\b(GB|DB|JB|HB)\s?\d*(/T)?\s?\d+(\.\d+)?-(19|20)\d\d\b"),
     ),
     DetailType(
         "age",
-        re.compile(r"\bat what age\b|\bhow old\b|\bage (limit|requirement)s?\b|几岁|多大年龄|年龄", _I),
+        re.compile(r"\bat what age\b|\bhow old\b|\bage (limit|requirement)s?\b|几岁|多大年龄|年龄(限制|要求|上限|下限)|"
+                   + _zh_asked("年龄|岁"), _I),
         re.compile(r"\b\d{1,3}\s*(years? old|years of age)|\bages?d?\s+(of\s+|between\s+)?\d{1,3}\b|\d+\s*(岁|周岁)", _I),
         quantity_kinds=("age",),
     ),
@@ -149,7 +158,8 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    rf"punish|penali[sz]e|investigate|award|recogni[sz]e)\b|"
                    # a request to list them: "can you list the agencies …", "name the firms …" (not "the list of …")
                    rf"(^|[.!?]\s+|\b(can|could|would|will|please) (you |u )?)(list|name)\b[^?]{{0,30}}\b{_ORGANISATIONS}\b|"
-                   rf"哪些企业|哪几家|哪些机构|哪些公司", _I),
+                   # 哪些企业 asks for a kind of firm (哪些企业可以享受优惠), as "which firms can get" does; 哪几家 names them
+                   rf"哪几家|(哪些|哪几个)(企业|机构|公司)[^，,。？?]{{0,6}}(已经|被|入选|获得|获评)", _I),
         # a whole run of capitalised words (finditer starts at the run's first word) that ends in what
         # organisations are called: "FESCO Group", "World Employment Confederation"; not "Premier Li Keqiang"
         re.compile(r"[A-Z][\w&'-]*(?: (?:(?:of|for|and|the|in|&) )?[A-Z][\w&'-]*)*"
@@ -165,8 +175,10 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
                    r"commission|authority|authorities)\b|哪个部门|哪个部委|哪个机关|哪个单位", _I),
         # the whole name, capitalised words before and after the office noun: "MHRSS Department of Human Resources
         # Flow Management", "Beijing Municipal Bureau"
+        # Chinese laws name the office by its kind (劳动行政部门, 人力资源社会保障主管部门, 上级主管机关), and that is the answer
         re.compile(r"\b(?:[A-Z][\w-]+ )*(?:Ministry|Commission|Administration|Bureau|Department|Office)\b"
-                   r"(?: of (?:the )?[A-Z][\w-]+(?: (?:and |of )?[A-Z][\w-]+)*)?"),
+                   r"(?: of (?:the )?[A-Z][\w-]+(?: (?:and |of )?[A-Z][\w-]+)*)?|"
+                   r"[\u4e00-\u9fff]{2,}(?:部门|机关|委员会|局|厅|办公室|人民政府)"),
         new_to_question=True,
     ),
     DetailType(

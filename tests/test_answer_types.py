@@ -31,6 +31,9 @@ EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies und
     ("What is the street address of the service base?", "The base is at 18 Lize Road, Fengtai District."),
     ("Where can we check whether an agency is licensed?", "Licences are listed on www.example.gov.cn."),
     ("评价结果在哪里公布？", "结果在www.example.gov.cn公布。"),
+    ("投诉电话是多少？", "投诉电话：010-12345678。"),
+    ("违反了罚多少？", "处一万元以上五万元以下的罚款。"),
+    ("分支机构要向哪个部门报告？", "书面报告分支机构所在地人力资源社会保障行政部门。"),
     ("Which two companies are expected to pass CNY 100 billion?", "They are FESCO Group and CIIC Holdings."),
     ("Which HR firms have been named as demonstration agencies?", "The list includes Beijing Talent Group and others."),
     ("Which parks already have national status?", "National status went to the Zhongguancun Talent Park in 2022."),
@@ -102,6 +105,14 @@ def test_targets_answer_questions_about_targets_and_facts_answer_questions_about
     "Does the Beijing plan have a list of major HR enterprises?",  # "list" as a noun asks for no names
     "What are the most common problems agencies face?",  # "the most" without a sum to get
     "Have HR agencies already been serving manufacturers?",  # "already" without a count
+    # a Chinese noun mentioned in the situation is not asked for: no website, address, phone, age, date or amount
+    "广东这边我们在网上做招聘，网站首页要标什么？",
+    "我们公司刚换了名字和地址，要不要告诉人社部门？",
+    "我在招聘平台上留的简历和电话，中介能随便拿去给别人用吗？",
+    "一个城市家庭里劳动年龄的人全都失业了，可以找哪里申请援助？",
+    "我们想给已经报告过的招聘会改日期，要怎么办？",
+    "集体合同里的工资标准能不能定得比当地最低标准还低？",
+    "哪些企业和个人可以享受税收优惠？",  # a kind of firm, as "which firms can get" asks
 ])
 def test_ordinary_questions_ask_for_no_particular_detail(question):
     assert requested_details(question) == []
