@@ -48,6 +48,10 @@ _CONTINUES = re.compile(r"^(these|this|those|such|they|their|its|it (will|aims|i
 # A sentence whose subject is named before it: "These institutions …", "It will …", "该机构…", "上述…".
 _ANAPHOR = re.compile(r"^(?:(?:these|those|such|this|the above)\s+\w+|it|they|their|its)\b|^(?:该|其|这些|上述|此类|前款)",
                       re.IGNORECASE)
+# A list: a sentence that introduces it ("应当具备下列条件：", "as follows:") and the items after it ("（一）…", "1. …").
+_LIST_STEM = re.compile(r"[：:]\s*$")
+_LIST_ITEM = re.compile(r"^\s*(?:[（(][一二三四五六七八九十\d]{1,3}[）)]|\d{1,2}[.、．]\s|[一二三四五六七八九十]{1,3}、)")
+MAX_LIST_ITEMS = 8  # a list is quoted whole up to this many items: half a list of conditions misleads
 _MARKER_ONLY = re.compile(r"^\(?[IVXLC\d]{1,7}[.)]\s*")
 
 
@@ -200,16 +204,38 @@ class ExtractiveAnswerer:
                 run.insert(0, walk)
             return run
 
+        at = {(s.hit.chunk_id, s.row.position): s for s in scored}
+
+        def whole_list(s: ScoredSentence) -> list[ScoredSentence]:
+            """A list's stem and items when ``s`` is one of them ("应当具备下列条件：" and its （一）…（四）), else []."""
+            stem, walk = None, s
+            while walk is not None and _LIST_ITEM.match(walk.row.text):
+                walk = at.get((walk.hit.chunk_id, walk.row.position - 1))
+            if walk is not None and _LIST_STEM.search(walk.row.text):
+                stem = walk
+            if stem is None:
+                return []
+            items, position = [], stem.row.position + 1
+            while (item := at.get((stem.hit.chunk_id, position))) is not None and _LIST_ITEM.match(item.row.text):
+                items.append(item)
+                position += 1
+            return [stem, *items[:MAX_LIST_ITEMS]] if items else []
+
+        extra = 0  # the best sentence's list counts as one sentence against answer_sentences
+
         def take(s: ScoredSentence) -> None:
-            before = antecedents(s) if not chosen else []
-            for pick in (*before, s, following.get((s.hit.chunk_id, s.row.position))):
-                if pick is not None and len(chosen) < self.settings.answer_sentences and pick.row.text not in {
+            nonlocal extra
+            listed = whole_list(s) if not chosen else []
+            before = antecedents(s) if not chosen and not listed else []
+            extra = max(len(listed) - 1, 0) if listed else extra
+            for pick in (*before, *(listed or [s]), following.get((s.hit.chunk_id, s.row.position))):
+                if pick is not None and len(chosen) < self.settings.answer_sentences + extra and pick.row.text not in {
                         c.row.text for c in chosen}:
                     chosen.append(pick)
 
         take(best)
         for s in scored[1:]:
-            if len(chosen) >= self.settings.answer_sentences:
+            if len(chosen) >= self.settings.answer_sentences + extra:
                 break
             margin = self.SECOND_SENTENCE_MARGIN * (1.5 if s.hit.chunk_id == best.hit.chunk_id else 1.0)
             if s.score >= best.score - margin:

@@ -69,3 +69,11 @@ def test_a_chinese_question_gets_a_chinese_decline(zh_assistant) -> None:
 def test_a_false_amount_is_not_confirmed(zh_assistant) -> None:
     answer = zh_assistant.ask("劳务派遣单位注册资本只要五十万元就够了吗？")
     assert not answer.answered and "五十万元" in answer.answer
+
+
+def test_a_list_of_conditions_is_quoted_with_its_items(zh_assistant) -> None:
+    """"应当具备下列条件：" alone answers nothing: the answer quotes the stem and its items （一）…"""
+    answer = zh_assistant.ask("开一家劳务派遣公司要满足什么条件？")
+    assert answer.answered, answer.answer
+    assert _first(answer) == "labor-contract-law-2012#A57"
+    assert "下列条件" in answer.answer and "（一）" in answer.answer and "二百万元" in answer.answer
