@@ -15,6 +15,7 @@ less often (evals/reports/latest).
 from __future__ import annotations
 
 import math
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -201,7 +202,7 @@ class HybridRetriever:
             hit.sentence = sentences.get(hit.chunk_id, floor)
             hit.mentioned = hit.meta.get("doc_id") in mentioned_docs
             hit.fused = relevance(hit, self.settings)
-        return sorted((h for h in hits if h.meta), key=lambda h: -h.fused)
+        return sorted((h for h in hits if h.meta and not heading_only(h)), key=lambda h: -h.fused)
 
     def load_missing(self, hits: list[Hit], query_vector: np.ndarray) -> None:
         """Complete hits in place: text, metadata and a dense score for BM25-only hits, and every clause's text."""
@@ -274,6 +275,22 @@ class HybridRetriever:
                     for d, m, e in zip(got["documents"], got["metadatas"], got["embeddings"])]
         rows.sort(key=lambda r: (order[r.chunk_id], r.position))
         return rows
+
+
+_HEADING_KINDS = {"part", "section", "title"}
+_SPACES_AND_MARKS = re.compile(r"[#\s\u3000.。?？:：]+")
+_NUMBERED = re.compile(r"^(?:第[\d一二三四五六七八九十百千零〇]+[编章节部分]|[IVXLC]+|\d+)")
+
+
+def heading_only(hit: Hit) -> bool:
+    """A part, section or document title whose chunk is its heading line alone ("## 第五章 监督管理", "V. Leverage
+    Digital Technology …"): its text lives in its clauses, which are chunks of their own. It stays addressable
+    (references and the clause viewer), but as a search result it answers nothing and takes a candidate's place."""
+    if hit.meta.get("kind") not in _HEADING_KINDS or str(hit.meta.get("sentences", "1")) not in {"0", "1"}:
+        return False
+    bare = _SPACES_AND_MARKS.sub("", hit.text)
+    title = _SPACES_AND_MARKS.sub("", str(hit.meta.get("title", "")))
+    return bool(title) and bare.endswith(title) and (bare == title or bool(_NUMBERED.fullmatch(bare[:-len(title)])))
 
 
 def relevance(hit: Hit, settings: Settings) -> float:

@@ -79,3 +79,15 @@ def test_a_list_of_conditions_is_quoted_with_its_items(zh_assistant) -> None:
     assert answer.answered, answer.answer
     assert _first(answer) == "labor-contract-law-2012#A57"
     assert "下列条件" in answer.answer and "（一）" in answer.answer and "二百万元" in answer.answer
+
+
+def test_a_chapter_heading_is_never_a_search_result(zh_assistant) -> None:
+    """"## 第五章 监督管理" alone answers nothing; it stays addressable by reference but is not retrieved."""
+    from assistant.retrieval import Hit, heading_only
+
+    chapter = Hit("x#C5", "## 第五章\u3000监督管理", {"kind": "part", "sentences": "1", "title": "监督管理"})
+    article = Hit("x#A5", "第五条 监督管理部门应当……", {"kind": "clause", "sentences": "1", "title": ""})
+    assert heading_only(chapter) and not heading_only(article)
+    hits = zh_assistant.retriever.retrieve("In Guangdong, which chapter covers supervision and management?", 20).hits
+    assert hits and not any(heading_only(h) for h in hits)
+    assert zh_assistant.ask("广东省人力资源市场条例第五章").answered  # still found by reference
