@@ -98,7 +98,7 @@ class ExtractiveAnswerer:
             return own
         weights = [max(sum(self.idf(t) for t in sense) for sense in term.senses) for term in translated]
         found = sum(w for w, term in zip(weights, translated) if any(terms.issuperset(s) for s in term.senses))
-        return max(own, found / sum(weights)) if sum(weights) else own
+        return max(own, found / sum(weights))
 
     def score_sentences(self, question: str, query_vector: np.ndarray, hits: list[Hit],
                         rows: list[SentenceRow]) -> list[ScoredSentence]:

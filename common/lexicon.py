@@ -27,9 +27,6 @@ from common.analysis import STOPWORDS, has_cjk, tokenize
 
 log = logging.getLogger(__name__)
 
-# A term's senses: each sense is the list of index tokens it searches for (English stems or Chinese bigrams).
-Senses = list[list[str]]
-
 _LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Senses that are not translations: classifiers, surnames, cross-references, variants, and abbreviation notes.
@@ -46,7 +43,8 @@ MAX_SENSES = 24  # per term, after keeping only the senses the index contains
 
 @dataclass(frozen=True)
 class Term:
-    """One question term and its translations into the index's tokens."""
+    """One question term and its translations: each sense is the index tokens it searches for (English stems or
+    Chinese bigrams)."""
 
     source: str
     senses: tuple[tuple[str, ...], ...]
