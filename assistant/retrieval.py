@@ -155,7 +155,8 @@ class HybridRetriever:
         if self.settings.translation_weight <= 0:
             return []
         terms = Lexicon.bundled().terms(question, self.bm25.contains)
-        found = self.bm25.search_senses([t.senses for t in terms], n, allowed_docs)
+        found = self.bm25.search_senses([t.senses for t in terms], n, allowed_docs,
+                                        cjk_scale=self.settings.translation_cjk_scale)
         return [Hit(chunk_id, "", {}, translated=score) for chunk_id, score in found]
 
     # -- fusion -------------------------------------------------------------------

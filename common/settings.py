@@ -54,6 +54,7 @@ class Settings:
     bm25_weight: float = 0.04
     bm25_cjk_scale: float = 0.1  # a Chinese bigram's BM25 against an English word's: bigrams match far more loosely
     translation_weight: float = 0.015  # BM25 of the question's dictionary translation (common.lexicon); 0 turns it off
+    translation_cjk_scale: float = 0.33  # a translation into Chinese bigrams (English questions) against one into words
     mention_weight: float = 0.05  # added to chunks of a document the question names (in any language, via aliases)
     rrf_k: int = 60
     memory_index_max_vectors: int = 50_000  # a local index this small is searched exactly in memory

@@ -105,17 +105,19 @@ class BM25Index:
         """Whether ``token`` (as ``tokenize`` writes it) occurs in some chunk."""
         return token in (getattr(self._retriever, "vocab_dict", {}) or {})
 
-    def search_senses(self, terms: Sequence[Sequence[Sequence[str]]], k: int,
-                      allowed_docs: set[str] | None = None) -> list[tuple[str, float]]:
+    def search_senses(self, terms: Sequence[Sequence[Sequence[str]]], k: int, allowed_docs: set[str] | None = None,
+                      cjk_scale: float = 1.0) -> list[tuple[str, float]]:
         """A structured query: each term is a list of senses (token lists), a chunk scores the BM25 of its best
-        sense of each term, summed over terms. A translated term with many senses then counts once."""
+        sense of each term, summed over terms. A translated term with many senses then counts once. ``cjk_scale``
+        weighs Chinese bigrams as in ``search``."""
         if not self.ids or not terms:
             return []
         cache: dict[str, np.ndarray] = {}
 
         def token_scores(token: str) -> np.ndarray:
             if token not in cache:
-                cache[token] = np.asarray(self._retriever.get_scores([token]), dtype=np.float32)
+                scale = cjk_scale if has_cjk(token) else 1.0
+                cache[token] = scale * np.asarray(self._retriever.get_scores([token]), dtype=np.float32)
             return cache[token]
 
         total = np.zeros(len(self.ids), dtype=np.float32)

@@ -81,3 +81,10 @@ def test_chinese_bigrams_weigh_by_the_cjk_scale_against_words() -> None:
         for n, chunk_id in enumerate(["d#1", "d#2", "d#3"]):
             assert got.get(chunk_id, 0.0) == pytest.approx(float(words[n] + scale * bigrams[n]), rel=1e-5)
     assert index.search("劳务派遣", 3, cjk_scale=0.0) == []
+
+
+def test_translated_chinese_senses_weigh_by_their_scale() -> None:
+    index = BM25Index.build(["d#1", "d#2"], CHINESE[:2])
+    full = dict(index.search_senses([[tokenize("试用期")]], 2))
+    third = dict(index.search_senses([[tokenize("试用期")]], 2, cjk_scale=1 / 3))
+    assert third["d#1"] == pytest.approx(full["d#1"] / 3, rel=1e-5)
