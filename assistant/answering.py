@@ -25,7 +25,7 @@ from assistant.premises import PremiseCheck
 from assistant.retrieval import Hit, SentenceRow, relevance
 from assistant.types import Answer, Citation
 from common.analysis import has_cjk, tokenize
-from common.lexicon import Lexicon, Term
+from common.lexicon import Term
 from common.settings import Settings
 
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
@@ -101,9 +101,9 @@ class ExtractiveAnswerer:
         return max(own, found / sum(weights))
 
     def score_sentences(self, question: str, query_vector: np.ndarray, hits: list[Hit],
-                        rows: list[SentenceRow]) -> list[ScoredSentence]:
+                        rows: list[SentenceRow], translated: Sequence[Term] = ()) -> list[ScoredSentence]:
+        """``translated``: the question's terms in the other language, as retrieval searched them."""
         query_terms = set(tokenize(question))
-        translated = Lexicon.bundled().terms(question, self.df.__contains__) if self.settings.translation_weight > 0 else []
         by_chunk = {h.chunk_id: h for h in hits}
         # Windows of one clause are one citation: each counts with its clause's best window, so a sentence in the
         # first window is not penalised because the question happened to match the second window's wording.
@@ -133,7 +133,8 @@ class ExtractiveAnswerer:
         return best.dense
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
-            lookup: bool = False, absent: str = "", named: set[str] | None = None) -> Answer:
+            lookup: bool = False, absent: str = "", named: set[str] | None = None,
+            translated: Sequence[Term] = ()) -> Answer:
         """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present.
         ``absent``: a clause the question names in a document that has no such clause ("劳动合同法 第一百零五条"):
         whatever it asks about that clause, no other clause answers it. ``named``: the documents the question names
@@ -147,7 +148,7 @@ class ExtractiveAnswerer:
             return self._lookup_answer(question, pinned or hits)
         candidates = pinned or hits[: self.CANDIDATE_CHUNKS]
         scored = self.score_sentences(question, query_vector, candidates,
-                                      [r for r in rows if r.chunk_id in {h.chunk_id for h in candidates}])
+                                      [r for r in rows if r.chunk_id in {h.chunk_id for h in candidates}], translated)
         if not scored:
             return self._decline(question, hits, [], 0.0, WEAK_SUPPORT)
         best = scored[0]

@@ -191,7 +191,7 @@ class Assistant:
         absent = reference.named_in(self.state.docs) if reference is not None and not pinned and self._numbered_so(
             reference) else ""
         answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent,
-                                   named=self.names.named(text))
+                                   named=self.names.named(text), translated=retrieval.translated)
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer = self.generator.finish(text, hits, answer, llm, on_text, lookup)  # after the decline gate
         if answer.mode == "generated":

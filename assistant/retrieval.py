@@ -24,7 +24,7 @@ import numpy as np
 
 from assistant.memory_index import MemoryIndex
 from common import lexicon
-from common.lexicon import Lexicon
+from common.lexicon import Lexicon, Term
 from common.settings import Settings
 from ingest.bm25_index import BM25Index
 from ingest.embedding import Embedder
@@ -70,6 +70,7 @@ class Retrieval:
     hits: list[Hit]
     query_vector: np.ndarray
     timings: dict[str, float] = field(default_factory=dict)
+    translated: list[Term] = field(default_factory=list)  # the question's terms in the other language, as searched
 
 
 class HybridRetriever:
@@ -149,15 +150,16 @@ class HybridRetriever:
                 for rank, (chunk_id, score) in enumerate(
                     self.bm25.search(question, n, allowed_docs, cjk_scale=self.settings.bm25_cjk_scale), start=1)]
 
-    def translated(self, question: str, n: int, allowed_docs: set[str] | None) -> list[Hit]:
+    def translated(self, question: str, n: int, allowed_docs: set[str] | None) -> tuple[list[Hit], list[Term]]:
         """BM25 of the question's terms in the other language (English ↔ Chinese, by dictionary): the lexical
-        bridge to documents in a language the question is not in. Empty when the index holds none of them."""
+        bridge to documents in a language the question is not in, and those terms. Empty when the index holds none
+        of them."""
         if self.settings.translation_weight <= 0:
-            return []
+            return [], []
         terms = Lexicon.bundled().terms(question, self.bm25.contains)
         found = self.bm25.search_senses([t.senses for t in terms], n, allowed_docs,
                                         cjk_scale=self.settings.translation_cjk_scale)
-        return [Hit(chunk_id, "", {}, translated=score) for chunk_id, score in found]
+        return [Hit(chunk_id, "", {}, translated=score) for chunk_id, score in found], terms
 
     # -- fusion -------------------------------------------------------------------
     def retrieve(self, question: str, top_k: int, allowed_docs: set[str] | None = None,
@@ -175,8 +177,8 @@ class HybridRetriever:
                      if self.settings.fusion == "score" else {})
         t2 = time.perf_counter()
         lexical = self.lexical(question, self.settings.bm25_candidates, allowed_docs)
-        translated = (self.translated(question, self.settings.bm25_candidates, allowed_docs)
-                      if self.settings.fusion == "score" else [])
+        translated, terms = (self.translated(question, self.settings.bm25_candidates, allowed_docs)
+                             if self.settings.fusion == "score" else ([], []))
         t3 = time.perf_counter()
         if self.settings.fusion == "rrf":
             hits = fuse(dense, lexical, self.settings.rrf_k)[:top_k]
@@ -187,7 +189,7 @@ class HybridRetriever:
         t4 = time.perf_counter()
         timings.update(embed_ms=(t1 - t0) * 1e3, dense_ms=(t_sentences - t1) * 1e3,
                        sentence_ms=(t2 - t_sentences) * 1e3, bm25_ms=(t3 - t2) * 1e3, fusion_ms=(t4 - t3) * 1e3)
-        return Retrieval(hits, query_vector, timings)
+        return Retrieval(hits, query_vector, timings, terms)
 
     def _score_fusion(self, dense: list[Hit], lexical: list[Hit], sentences: dict[str, float],
                       query_vector: np.ndarray, mentioned_docs: set[str]) -> list[Hit]:
