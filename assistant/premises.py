@@ -13,14 +13,12 @@ answer would come from do not.
 
 from __future__ import annotations
 
-import functools
-import logging
 import re
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from common.analysis import STOPWORDS, has_cjk, mostly_chinese, tokenize
+from common.analysis import STOPWORDS, has_cjk, mostly_chinese, quiet_jieba, tokenize
 from common.numerals import Quantity, find_quantities
 from ingest.sentences import split_sentences
 
@@ -45,13 +43,8 @@ class Premise:
     quantity: Quantity | None = None
 
 
-@functools.lru_cache(maxsize=1)
 def _posseg():
-    import jieba
-    import jieba.posseg
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba.posseg
+    return quiet_jieba().posseg
 
 
 def stated_premises(question: str) -> list[Premise]:

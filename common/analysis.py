@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import logging
 import re
 
 from bm25s.stopwords import STOPWORDS_EN
@@ -26,6 +27,17 @@ def _stemmer():
     import Stemmer
 
     return Stemmer.Stemmer("english")
+
+
+@functools.lru_cache(maxsize=1)
+def quiet_jieba():
+    """jieba with its part-of-speech tagger imported and its start-up chatter turned down (the dictionary itself
+    loads on the first cut, in about a second)."""
+    import jieba
+    import jieba.posseg  # noqa: F401  (jieba.posseg is used through the returned module)
+
+    jieba.setLogLevel(logging.WARNING)
+    return jieba
 
 
 @functools.lru_cache(maxsize=1)

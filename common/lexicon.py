@@ -13,7 +13,6 @@ in the index being searched (``known``).
 
 from __future__ import annotations
 
-import functools
 import gzip
 import logging
 import re
@@ -23,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from importlib import resources
 
-from common.analysis import STOPWORDS, has_cjk, tokenize
+from common.analysis import STOPWORDS, has_cjk, quiet_jieba, tokenize
 
 log = logging.getLogger(__name__)
 
@@ -171,25 +170,14 @@ def _glosses(definitions: list[str]) -> Iterable[tuple[str, ...]]:
                 yield tokens
 
 
-@functools.lru_cache(maxsize=1)
-def _jieba():
-    import jieba
-
-    jieba.setLogLevel(logging.WARNING)
-    return jieba
-
-
 def _segment(run: str) -> list[str]:
     """The content words of a Chinese run, by jieba's segmentation and part-of-speech tags."""
-    import jieba.posseg
-
-    _jieba()
-    return [p.word for p in jieba.posseg.lcut(run) if len(p.word) > 1 and p.flag.startswith(_CONTENT_POS)]
+    return [p.word for p in quiet_jieba().posseg.lcut(run) if len(p.word) > 1 and p.flag.startswith(_CONTENT_POS)]
 
 
 def _search_parts(word: str) -> list[str]:
     """The dictionary-sized pieces jieba's search mode finds inside a compound, longest first, not overlapping."""
-    pieces = sorted({p for p in _jieba().lcut_for_search(word) if 1 < len(p) < len(word)}, key=len, reverse=True)
+    pieces = sorted({p for p in quiet_jieba().lcut_for_search(word) if 1 < len(p) < len(word)}, key=len, reverse=True)
     chosen: list[str] = []
     for piece in pieces:
         if not any(piece in c for c in chosen):
