@@ -57,12 +57,18 @@ def _servers() -> Iterator[list[subprocess.Popen]]:
         stop_process(process)
 
 
+def _app_over_a_copy(servers, tmp_path_factory: pytest.TempPathFactory, name: str, index_dir: Path,
+                     corpus: Path) -> Server:
+    """The app over a copy of a built index, so what a test does to it never reaches the shared one."""
+    workdir = tmp_path_factory.mktemp(name)
+    index = workdir / "index"
+    shutil.copytree(index_dir, index, ignore=shutil.ignore_patterns("READY"))
+    return start_app(servers, workdir, index, corpus)
+
+
 @pytest.fixture(scope="module")
 def seed_server(_servers, seed_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Server:
-    workdir = tmp_path_factory.mktemp("seed-server")
-    index = workdir / "index"
-    shutil.copytree(seed_index_dir, index, ignore=shutil.ignore_patterns("READY"))
-    return start_app(_servers, workdir, index, CORPUS)
+    return _app_over_a_copy(_servers, tmp_path_factory, "seed-server", seed_index_dir, CORPUS)
 
 
 @pytest.fixture(scope="module")
@@ -689,10 +695,7 @@ ZH_PHONE = {"viewport": PHONE, "device_scale_factor": 1, "locale": "zh-CN"}
 @pytest.fixture(scope="module")
 def zh_server(_servers, zh_index_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Server:
     """The app over a copy of the six Chinese laws (skips, with the fixture's reason, without ../shared)."""
-    workdir = tmp_path_factory.mktemp("zh-server")
-    index = workdir / "index"
-    shutil.copytree(zh_index_dir, index, ignore=shutil.ignore_patterns("READY"))
-    return start_app(_servers, workdir, index, CORPUS_ZH)
+    return _app_over_a_copy(_servers, tmp_path_factory, "zh-server", zh_index_dir, CORPUS_ZH)
 
 
 @pytest.fixture
