@@ -18,6 +18,12 @@ def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situati
     assert stated_premises("We're a 30-person firm in Haidian with 2 million yuan revenue. Any support?") == []
     assert stated_premises("我们公司有30人，月薪5000元，能申请补贴吗？") == []
     assert [p.text for p in stated_premises("上海的最低工资是多少？")] == ["上海"]
+    # the asker's situation is a clause, not always a whole sentence: the law's stated figure is still a premise
+    assert [p.text for p in stated_premises("劳动合同法规定每月加班不超过36小时，我们厂加了50小时，能辞职吗？")] == ["36小时"]
+    assert [p.text for p in stated_premises("Since the plan runs to 2027, what must we do?")] == ["2027"]
+    assert stated_premises("我们厂上个月加了50小时，我能辞职吗？") == []
+    # names are still read by sentence: a sentence about the asker has colloquial words jieba takes for places
+    assert stated_premises("我想不辞而别直接去新东家，条例允许吗？") == []
     assert stated_premises("What does Article 19 say on Monday?") == []  # structure and calendar words
     # a month is a date, in either language, and the same month in the other language states it
     assert [p.text for p in stated_premises("What did the December 11 release say?")] == ["December 11"]
