@@ -15,7 +15,7 @@ from assistant.conversation import ConversationResolver, turns_of
 from assistant.model_rewrite import model_rewrite
 from assistant.filters import Filters
 from assistant.messages import language_of, say
-from assistant.multipart import answer_in_parts
+from assistant.multipart import answer_in_parts, split_parts
 from assistant.premises import PremiseCheck
 from assistant.generation import GroundedGenerator
 from assistant.references import DocumentNames, Reference, resolve, without_references
@@ -155,12 +155,18 @@ class Assistant:
         with storage_errors("search", self.store.location):
             mentioned = self.names.mentioned(text)
             reference = resolve(text, self.names, mentioned)
-            # two asks in one question are searched one by one; a clause reference is always one lookup
-            parts = None if reference else answer_in_parts(
-                text, lambda part: self._ask_one(part, top_k, allowed, "none", None))
+            # two asks in one question are searched one by one, after the question as a whole, whose answer leads;
+            # a clause reference is always one lookup
+            several = not reference and bool(split_parts(text)[1])
+            whole = self._ask_one(text, top_k, allowed, "none" if several else llm, None if several else on_text,
+                                  mentioned, reference)
+            parts = answer_in_parts(text, lambda part: self._ask_one(part, top_k, allowed, "none", None),
+                                    whole) if several else None
             if parts is not None and (llm or self.settings.llm) != "none":
                 parts.notice = say("parts quoted", language_of(text))  # one model call per part would be too slow
-            answer = parts or self._ask_one(text, top_k, allowed, llm, on_text, mentioned, reference)
+            if parts is None and several and (llm or self.settings.llm) != "none":
+                whole = self._ask_one(text, top_k, allowed, llm, on_text, mentioned, reference)
+            answer = parts or whole
         answer.question = question if len(question) <= 2000 else text
         answer.latency_ms = (time.perf_counter() - started) * 1e3
         answer.searched_as = searched_as

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from assistant.multipart import split_parts
+from assistant.multipart import answer_in_parts, split_parts
+from assistant.types import Answer, Citation
 
 
 def test_split_parts() -> None:
@@ -26,3 +27,22 @@ def test_a_two_part_question_cites_a_clause_for_each_part(assistant) -> None:
     assert [c.n for c in answer.citations] == list(range(1, len(answer.citations) + 1))
     for c in answer.citations:
         assert f"[{c.n}]" in answer.answer
+
+
+def _answer(clause_ids: list[str], sentences: list[str], answered: bool = True) -> Answer:
+    citations = [Citation(n, cid, cid, "doc", "Doc", s, s) for n, (cid, s) in enumerate(zip(clause_ids, sentences), 1)]
+    text = " ".join(f"{s} [{n}]" for n, s in enumerate(sentences, 1))
+    return Answer("q", text if answered else "not answered", answered, citations if answered else [])
+
+
+def test_the_whole_questions_answer_leads_and_a_sentence_is_quoted_once() -> None:
+    question = "What does the plan say about parks? And who checks them?"
+    by_part = {"What does the plan say about parks?": _answer(["A#2"], ["Parks grow."]),
+               "And who checks them?": _answer(["A#1", "A#3"], ["Parks are assessed.", "The bureau checks."])}
+    whole = _answer(["A#1"], ["Parks are assessed."])
+    answer = answer_in_parts(question, by_part.__getitem__, whole)
+    assert [c.clause_id for c in answer.citations] == ["A#1", "A#2", "A#3"]
+    assert answer.answer == "Parks are assessed. [1] Parks grow. [2] The bureau checks. [3]"
+    assert [p["question"] for p in answer.parts] == list(by_part)  # the parts, not the whole question
+    # declined as a whole, the question is not answered by its parts
+    assert answer_in_parts(question, by_part.__getitem__, _answer([], [], answered=False)) is None
