@@ -19,6 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from common.analysis import STOPWORDS, has_cjk, mostly_chinese, quiet_jieba, tokenize
+from common.lexicon import Lexicon
 from common.numerals import Quantity, find_quantities
 from ingest.sentences import split_sentences
 
@@ -73,7 +74,10 @@ def stated_premises(question: str) -> list[Premise]:
                     continue
                 premises.append(Premise(word))
         if has_cjk(sentence):
-            premises += [Premise(w.word) for w in _posseg().cut(sentence) if w.flag == "ns" and len(w.word) >= 2]
+            # a place jieba tags (ns) that the dictionary also knows as a name: jieba tags 东西 and 挪窝 as places too
+            names = Lexicon.bundled().proper_names
+            premises += [Premise(w.word) for w in _posseg().cut(sentence)
+                         if w.flag == "ns" and len(w.word) >= 2 and w.word in names]
     return premises
 
 

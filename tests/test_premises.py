@@ -24,6 +24,8 @@ def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situati
     assert stated_premises("我们厂上个月加了50小时，我能辞职吗？") == []
     # names are still read by sentence: a sentence about the asker has colloquial words jieba takes for places
     assert stated_premises("我想不辞而别直接去新东家，条例允许吗？") == []
+    # a Chinese place is a word jieba tags as one and the dictionary knows as a name: 东西 ("things") is no place
+    assert [p.text for p in stated_premises("广东条例第二十六条，机构来备案但材料缺东西，几天内要说清？")] == ["广东"]
     assert stated_premises("What does Article 19 say on Monday?") == []  # structure and calendar words
     # a month is a date, in either language, and the same month in the other language states it
     assert [p.text for p in stated_premises("What did the December 11 release say?")] == ["December 11"]
