@@ -29,6 +29,7 @@ from ingest.pipeline import _all_chunk_texts
 from ingest.store import IndexState, IndexStore, IndexUnavailable, read_pages, storage_errors
 
 log = logging.getLogger(__name__)
+GENERIC_SHARE = 0.5
 _SUPPORTED_SCRIPT = re.compile(r"[A-Za-z0-9\u3400-\u9fff]")
 _WORDLIKE = re.compile(r"\w", re.UNICODE)
 
@@ -46,6 +47,9 @@ class Assistant:
         self.names = DocumentNames.of(state.docs)
         self.conversation = ConversationResolver(self.names, state.docs)
         self.generator = GroundedGenerator(settings)  # used only when llm is not "none"
+        # words in at least half the chunks ("HR", "services" in a corpus of HR policies) say nothing about which
+        # clause a question wants: "Beijing plan clause XIV on HR services" is a lookup
+        self.generic_terms = {t for t, n in answerer.df.items() if n >= GENERIC_SHARE * answerer.n_chunks}
 
     @classmethod
     def open(cls, index_dir: str | Path | None = None, settings: Settings | None = None) -> "Assistant":
@@ -191,7 +195,7 @@ class Assistant:
                                             mentioned)
         hits = _merge(pinned, retrieval.hits)[: max(top_k, len(pinned))]
         t0 = time.perf_counter()
-        lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names)
+        lookup = bool(pinned) and not _content_terms(text, reference, self.state.docs, self.names, self.generic_terms)
         candidates = pinned or hits[: self.answerer.CANDIDATE_CHUNKS]
         rows = [] if lookup else self.retriever.sentence_rows(candidates)
         absent = reference.named_in(self.state.docs) if reference is not None and not pinned and self._numbered_so(
@@ -305,7 +309,7 @@ _ZH_REQUEST = re.compile(r"是什么内容|什么内容|的内容|内容|是怎�
 
 
 def _content_terms(question: str, reference: Reference | None, docs: dict[str, dict[str, Any]],
-                   names: DocumentNames) -> set[str]:
+                   names: DocumentNames, generic: set[str]) -> set[str]:
     """What the question asks beyond naming a clause; empty means a plain lookup."""
     named = set()  # words that name the referenced document (its distinctive words and its titles)
     rest = without_references(question)
@@ -316,5 +320,4 @@ def _content_terms(question: str, reference: Reference | None, docs: dict[str, d
         for alias in sorted(names.aliases.get(doc_id, ()), key=len, reverse=True):  # Chinese names, as text
             rest = re.sub(re.escape(alias), " ", rest, flags=re.IGNORECASE)
     numerals = {t.lower() for t in re.findall(r"\b[IVXLC]{1,7}\b|\d+", question)}
-    generic = set(tokenize("HR human resources service services"))
     return {t for t in tokenize(_ZH_REQUEST.sub(" ", rest)) if t not in _REFERENCE_WORDS | named | numerals | generic}
