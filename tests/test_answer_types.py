@@ -82,6 +82,8 @@ def test_detail_is_required_and_recognised(question, evidence_with):
     ("目前北京有多少家人力资源服务企业？", "The plan strives to nurture approximately 20 HR service enterprises."),
     ("What was the total revenue of the HR service industry in 2023?",
      "The plan aims to foster two enterprises with an annual operating revenue of CNY 100 billion each by 2025."),
+    # a ratio asked for is a percentage, whatever other numbers the evidence holds
+    ("贴息比例是多少？", "对符合条件的企业给予贴息，每家最高100万元。"),
 ])
 def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
     assert not answers_type(question, evidence)
@@ -91,6 +93,7 @@ def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer
     ("What revenue target did the plan set?", "The plan aims to foster two enterprises with revenue of CNY 100 billion."),
     ("How many parks will Beijing build by 2025?", "By 2025, the plan aims to establish five to ten parks."),
     ("How many people did HR services help find jobs in 2020?", "In 2020, HR services helped 290 million people."),
+    ("试用期工资最少按多少比例发？", "试用期的工资不得低于劳动合同约定工资的百分之八十。"),
 ])
 def test_targets_answer_questions_about_targets_and_facts_answer_questions_about_facts(question, evidence):
     assert answers_type(question, evidence)
