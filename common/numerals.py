@@ -5,8 +5,9 @@ the evidence states the amount or duration asked for, the presupposition check (
 deposit" must occur somewhere), and the verifier of generated sentences. They all call ``find_quantities``.
 
 Chinese numerals are converted by ``cn2an``; this module only finds the runs and reads the units after them.
-A lone Chinese 一 with no unit is not a number ("统一", "一律", "一定"), and neither is a numeral inside an
-article reference ("第十九条"): those are words and structure, not quantities.
+A lone Chinese 一 with no unit is not a number ("统一", "一律", "一定"), nor is 一 after a determiner ("那一年",
+"that year"), a numeral inside an article reference ("第十九条") or an item's number ("（五）", "一、"): those are
+words and structure, not quantities.
 """
 
 from __future__ import annotations
@@ -128,13 +129,16 @@ def _numbers(text: str) -> list[tuple[int, int, float, bool]]:
         value = _cn_value(body)
         if value is None:
             continue
-        if body == "一" and not percent and not _unit_after(text, m.end()):
-            continue  # 统一, 一律, 一定: a word, not a number
+        if body == "一" and not percent and (not _unit_after(text, m.end()) or text[start - 1:start] in _DETERMINERS):
+            continue  # 统一, 一律, 一定, 那一年 ("that year"): a word, not a number
         found.append((start, m.end(), value, percent))
     for m in _EN_WORD.finditer(text):
         found.append((m.start(), m.end(), float(_EN_WORDS[m.group().lower()]), False))
     found.sort()
     return found
+
+
+_DETERMINERS = set("那这该同")  # 那一年, 这一天, 同一用人单位: "that", "the same", not "one"
 
 
 def _unit_after(text: str, pos: int) -> tuple[str, int] | None:
@@ -154,6 +158,8 @@ def find_quantities(text: str) -> list[Quantity]:
             continue  # already read as part of a date or a multiplied amount
         if _ARTICLE_BEFORE.search(text[max(0, start - 2):start]):
             continue  # 第十九条: an article number, not a quantity
+        if _is_list_marker(text, start, end):
+            continue  # "（五）", "(3)", "一、", "1. ": the number of an item, not a quantity
         m = _MULTIPLIER.match(text, end)
         if m:
             value *= _MULTIPLIERS[m.group(1).lower()]
@@ -175,6 +181,18 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         out.append(Quantity(value, unit, _KIND[unit], text[start:stop], start, stop))
     return sorted(out + english_dates, key=lambda q: q.start)
+
+
+_LINE_START = re.compile(r"(?:^|\n)[ \t\u3000#>*-]*$")
+
+
+def _is_list_marker(text: str, start: int, end: int) -> bool:
+    """An item's number: in brackets of its own ("（五）", "(3)"), or opening a line before "、" or ". " ("一、", "1. ")."""
+    before, after = text[max(0, start - 1):start], text[end:end + 2]
+    if before in ("(", "（") and after[:1] in (")", "）"):
+        return True
+    return bool(_LINE_START.search(text, max(0, start - 12), start)) and (
+        after[:1] in ("、", "．") or after[:1] == "." and after[1:2] in (" ", "\t", ""))
 
 
 def _english_dates(text: str) -> list[Quantity]:

@@ -73,6 +73,12 @@ def test_a_false_amount_is_not_confirmed(zh_assistant) -> None:
     assert not answer.answered and "五十万元" in answer.answer
 
 
+def test_an_item_number_does_not_state_a_premise(zh_assistant) -> None:
+    # the regulations list items （一）…（五） but state no five-year validity: "（五）" is not "five"
+    answer = zh_assistant.ask("暂行条例规定人力资源服务许可证有效期五年，要提前多久办延续？")
+    assert not answer.answered and "五年" in answer.decline_reason
+
+
 def test_a_list_of_conditions_is_quoted_with_its_items(zh_assistant) -> None:
     """"应当具备下列条件：" alone answers nothing: the answer quotes the stem and its items （一）…"""
     answer = zh_assistant.ask("开一家劳务派遣公司要满足什么条件？")

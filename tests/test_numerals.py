@@ -75,3 +75,12 @@ def test_a_month_is_stated_by_a_date_in_that_month_in_either_language() -> None:
     assert not stated_in(month, "On November 25, the Ministry held a press conference")
     assert stated_in(find_quantities("December 11")[0], "12月11日")
     assert not find_quantities("You may apply in writing")  # the modal verb, not the month
+
+
+def test_item_numbers_and_determiners_are_not_quantities() -> None:
+    # "（五）" and "一、" number items, and "那一年" is "that year": none states five of anything, or one year
+    assert find_quantities("（五）法律、法规规定的其他条件。") == []
+    assert find_quantities("一、总则\n1. 注册资本 (3) 项") == []
+    assert find_quantities("那一年这些机构帮助了多少人？") == []
+    assert [q.text for q in find_quantities("有效期五年，处5万元以下罚款（二）")] == ["五年", "5万元"]
+    assert [q.text for q in find_quantities("满一年的，1.5万元")] == ["一年", "1.5万元"]
