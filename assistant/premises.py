@@ -26,6 +26,9 @@ from ingest.sentences import split_sentences
 _PREMISE_KINDS = ("amount", "percent", "date", "year", "duration")
 # Clauses of a sentence: a comma or semicolon, not the thousands comma of "500,000"
 _CLAUSE = re.compile(r"[，；;]|,(?!\d)")
+# The asker reporting what a document says: what follows is a premise about the document
+_HEARSAY = re.compile(r"^\s*(?:but |and |so )?(?:i|we)(?:'ve| have)? (?:heard|read|was told|were told|saw|understand|"
+                      r"gather|hear)(?: that)?\b", re.IGNORECASE)
 _FIRST_PERSON = re.compile(r"\b(i|i'm|i've|we|we're|we've|my|our|us|me)\b|我|咱", re.IGNORECASE)
 _NAME = re.compile(r"(?<![\w'’])([A-Z][a-z]+(?:[ -][A-Z][a-z]+)*)")
 # words that name a unit of a document or a time, not a thing the documents must mention
@@ -54,14 +57,17 @@ def stated_premises(question: str) -> list[Premise]:
     """The amounts, dates, years, durations and names ``question`` states, outside what it says about the asker.
 
     Quantities are read clause by clause: in "劳动合同法规定每月加班不超过36小时，我们厂加了50小时，…" the first
-    clause states a premise about the law and the second is the asker's situation. The situation, once begun, runs
-    to the end of the sentence ("我们公司有30人，月薪5000元，…": Chinese drops the repeated subject). Names are read
+    clause states a premise about the law and the second is the asker's situation. In Chinese the situation, once
+    begun, runs to the end of the sentence ("我们公司有30人，月薪5000元，…": Chinese drops the repeated subject). Names are read
     sentence by sentence: jieba tags colloquial words as places (挪窝, 新东家), and a sentence about the asker is full of them."""
     premises: list[Premise] = []
     for sentence in split_sentences(question):
         for clause in _CLAUSE.split(sentence):
+            clause = _HEARSAY.sub("", clause)  # "I read that the plan caps fees at 5%": the plan's claim, not mine
             if _FIRST_PERSON.search(clause):
-                break
+                if has_cjk(clause):
+                    break  # Chinese drops the repeated subject: the situation runs on ("我们公司有30人，月薪5000元")
+                continue  # English names every subject: "My agency takes 8%, but the plan caps fees at 5%"
             premises += [Premise(q.text, q) for q in find_quantities(clause)
                          if q.kind in _PREMISE_KINDS and clause[max(0, q.start - 1):q.start] not in ("哪", "几")]
         if _FIRST_PERSON.search(sentence):

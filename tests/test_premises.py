@@ -22,6 +22,10 @@ def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situati
     assert [p.text for p in stated_premises("劳动合同法规定每月加班不超过36小时，我们厂加了50小时，能辞职吗？")] == ["36小时"]
     assert [p.text for p in stated_premises("Since the plan runs to 2027, what must we do?")] == ["2027"]
     assert stated_premises("我们厂上个月加了50小时，我能辞职吗？") == []
+    # in English a clause has its own subject, and what the asker heard or read is the document's claim
+    assert [p.text for p in stated_premises("My agency takes 8% of my pay, but the plan caps fees at 5%. Why?")] == ["5%"]
+    assert [p.text for p in stated_premises("I read that the opinions give every worker a CNY 3,000 voucher.")] == [
+        "3,000"]
     # names are still read by sentence: a sentence about the asker has colloquial words jieba takes for places
     assert stated_premises("我想不辞而别直接去新东家，条例允许吗？") == []
     # a Chinese place is a word jieba tags as one and the dictionary knows as a name: 东西 ("things") is no place
