@@ -64,12 +64,9 @@ def answer_in_parts(question: str, ask: Callable[[str], Answer], whole: Answer |
             renumber[str(n)] = str(seen[c.clause_id])
         for c in citations:
             c.n = seen[c.clause_id]
-        def renumbered(text: str) -> str:
-            return re.sub(r"\[(\d{1,2})\]", lambda m: f"[{renumber.get(m.group(1), m.group(1))}]", text)
-
-        quotes = _QUOTED.findall(renumbered(_quotes_only(answer)))
+        quotes = _QUOTED.findall(_renumbered(_quotes_only(answer), renumber))
         if not texts:  # one lead and preface, for the first answer
-            texts.append(renumbered(answer.answer))
+            texts.append(_renumbered(answer.answer, renumber))
         elif fresh := [q for q in quotes if q.strip() not in quoted]:
             texts.append("".join(fresh).strip())
         quoted |= {q.strip() for q in quotes}
@@ -84,7 +81,13 @@ def answer_in_parts(question: str, ask: Callable[[str], Answer], whole: Answer |
                          for part, a in zip(parts, part_answers)])
 
 
-_QUOTED = re.compile(r".*?\[\d{1,2}\]", re.DOTALL)  # one quoted sentence and its marker: "… [2]" ("[2022] No. 83" is no marker)
+# one quoted sentence and its citation marker, "… [2]" ("[2022] No. 83" is quoted text, not a marker)
+_QUOTED = re.compile(r".*?\[\d{1,2}\]", re.DOTALL)
+
+
+def _renumbered(text: str, renumber: dict[str, str]) -> str:
+    """A part's text with its citation markers renumbered to the composed answer's citations."""
+    return re.sub(r"\[(\d{1,2})\]", lambda m: f"[{renumber.get(m.group(1), m.group(1))}]", text)
 
 
 def _quotes_only(answer: Answer) -> str:

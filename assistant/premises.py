@@ -57,17 +57,19 @@ def stated_premises(question: str) -> list[Premise]:
     """The amounts, dates, years, durations and names ``question`` states, outside what it says about the asker.
 
     Quantities are read clause by clause: in "劳动合同法规定每月加班不超过36小时，我们厂加了50小时，…" the first
-    clause states a premise about the law and the second is the asker's situation. In Chinese the situation, once
-    begun, runs to the end of the sentence ("我们公司有30人，月薪5000元，…": Chinese drops the repeated subject). Names are read
-    sentence by sentence: jieba tags colloquial words as places (挪窝, 新东家), and a sentence about the asker is full of them."""
+    clause states a premise about the law and the second is the asker's situation. Chinese drops a repeated subject,
+    so there the situation runs to the end of the sentence ("我们公司有30人，月薪5000元，…"); English names every
+    subject ("My agency takes 8%, but the plan caps fees at 5%"). What the asker heard or read ("I read that …") is
+    the document's claim. Names are read sentence by sentence: jieba tags colloquial words as places (挪窝, 新东家),
+    and a sentence about the asker is full of them."""
     premises: list[Premise] = []
     for sentence in split_sentences(question):
         for clause in _CLAUSE.split(sentence):
-            clause = _HEARSAY.sub("", clause)  # "I read that the plan caps fees at 5%": the plan's claim, not mine
+            clause = _HEARSAY.sub("", clause)
             if _FIRST_PERSON.search(clause):
                 if has_cjk(clause):
-                    break  # Chinese drops the repeated subject: the situation runs on ("我们公司有30人，月薪5000元")
-                continue  # English names every subject: "My agency takes 8%, but the plan caps fees at 5%"
+                    break
+                continue
             premises += [Premise(q.text, q) for q in find_quantities(clause)
                          if q.kind in _PREMISE_KINDS and clause[max(0, q.start - 1):q.start] not in ("哪", "几")]
         if _FIRST_PERSON.search(sentence):
@@ -80,7 +82,7 @@ def stated_premises(question: str) -> list[Premise]:
                     continue
                 premises.append(Premise(word))
         if has_cjk(sentence):
-            # a place jieba tags (ns) that the dictionary also knows as a name: jieba tags 东西 and 挪窝 as places too
+            # a place jieba tags (ns) that the dictionary knows as a name: jieba tags 东西 and 挪窝 as places too
             names = Lexicon.bundled().proper_names
             premises += [Premise(w.word) for w in _posseg().cut(sentence)
                          if w.flag == "ns" and len(w.word) >= 2 and w.word in names]
