@@ -310,12 +310,23 @@ _MONEY_ITEM = re.compile(r"\b(fees?|tax(?:es)?|penalt(?:y|ies)|wages?|salar(?:y|
                          r"costs?|charges?|budgets?|bonus(?:es)?|fines?|rents?|loans?|insurance)\b", _I)
 
 
+# The same items in Chinese, by the character or word that names the kind of money (审批费 is a 费, 罚款 a fine),
+# when the question asks for its value ("交多少审批费", "奖金最少多少"), not when it mentions it in passing
+_MONEY_ZH = "费|税|罚款|罚金|工资|补贴|补助|奖金|押金|赔偿金|补偿金|利息|贷款|租金|保险"
+_MONEY_ITEM_ZH = re.compile(rf"(?:多少|几)[^，,。；;？?！!]{{0,4}}?({_MONEY_ZH})|({_MONEY_ZH})[^，,。；;？?！!]{{0,4}}?(?:是多少|多少)")
+
+
 def missing_money_item(question: str, evidence: str) -> str | None:
-    """A money item the question names ("fee", "tax") that the evidence does not mention, or None."""
+    """A money item the question names ("fee", "tax", "审批费") that the evidence does not mention, or None."""
     stated = set(tokenize(evidence))
     for match in _MONEY_ITEM.finditer(question):
         if not set(tokenize(match.group(1))) <= stated:
             return match.group(1).lower()
+    if has_cjk(evidence):
+        for match in _MONEY_ITEM_ZH.finditer(question):
+            item = match.group(1) or match.group(2)
+            if item not in evidence:
+                return item
     return None
 
 

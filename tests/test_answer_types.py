@@ -143,6 +143,10 @@ def test_stated_quantity_is_the_verbatim_number_next_to_the_asked_thing(question
     ("Is there a fee to list services on the platform?", "Listing is free of charge; no fee is collected.", None),
     ("Do accredited firms get tax breaks?", "Accredited firms enjoy preferential tax policies.", None),
     ("Is an agency allowed to keep a worker's file?", "Agencies shall not keep workers' personal files.", None),
+    # in Chinese, an item whose value is asked for: a fine is no fee
+    ("申请许可证要交多少审批费？", "无许可证从事中介活动的，处1万元以上5万元以下的罚款。", "费"),
+    ("试用期满发的奖金最少多少？", "试用期工资不得低于约定工资的百分之八十。", "奖金"),
+    ("要交多少审批费？", "审批费按每件200元收取。", None),
 ])
 def test_a_named_money_item_must_be_in_the_evidence(question, evidence, missing):
     """The texts speak of subsidies in general; a fee, a tax or a penalty is a near miss unless it is named."""
