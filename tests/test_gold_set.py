@@ -27,7 +27,8 @@ SEED_TO_SLUG = {
     "004_6fb59348af0e4fbb.txt": "mhrss-hr-market-order-2024",
 }
 BEIJING_SEED = "003_530a0ab8a52cd05e.txt"
-ZH_SETS = ("gold_zh.jsonl", "heldout_zh.jsonl", "heldout_zh2.jsonl", "heldout_zh3.jsonl", "heldout_zh4.jsonl", "heldout_zh5.jsonl")
+ZH_SETS = ("gold_zh.jsonl", "heldout_zh.jsonl", "heldout_zh2.jsonl", "heldout_zh3.jsonl", "heldout_zh4.jsonl",
+           "heldout_zh5.jsonl", "heldout_zh6.jsonl")
 
 FIELDS = {
     "id": str,
