@@ -161,11 +161,12 @@ class Assistant:
             reference = resolve(text, self.names, mentioned)
             # two asks in one question are searched one by one, after the question as a whole, whose answer leads;
             # a clause reference is always one lookup
-            several = not reference and bool(split_parts(text)[1])
+            split = ("", []) if reference else split_parts(text)
+            several = bool(split[1])
             whole = self._ask_one(text, top_k, allowed, "none" if several else llm, None if several else on_text,
                                   mentioned, reference)
             parts = answer_in_parts(text, lambda part: self._ask_one(part, top_k, allowed, "none", None),
-                                    whole) if several else None
+                                    whole, split) if several else None
             if parts is not None and (llm or self.settings.llm) != "none":
                 parts.notice = say("parts quoted", language_of(text))  # one model call per part would be too slow
             if parts is None and several and (llm or self.settings.llm) != "none":

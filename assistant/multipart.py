@@ -40,10 +40,12 @@ def split_parts(question: str) -> tuple[str, list[str]]:
     return context, pieces if len(pieces) >= 2 else []
 
 
-def answer_in_parts(question: str, ask: Callable[[str], Answer], whole: Answer | None = None) -> Answer | None:
+def answer_in_parts(question: str, ask: Callable[[str], Answer], whole: Answer | None = None,
+                    split: tuple[str, list[str]] | None = None) -> Answer | None:
     """One answer composed from the answers to each part, led by ``whole`` (the question searched as one); None when
-    the question has a single ask, or the documents do not answer it whole or one of its parts."""
-    context, parts = split_parts(question)
+    the question has a single ask, or the documents do not answer it whole or one of its parts. ``split``: the
+    question's ``split_parts``, when the caller has it already."""
+    context, parts = split or split_parts(question)
     if not parts or whole is not None and not whole.answered:  # declined whole (a false premise, a near miss)
         return None
     answers = part_answers = [ask(f"{context} {part}".strip()) for part in parts]
