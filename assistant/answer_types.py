@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from common.analysis import has_cjk, tokenize
+from common.lexicon import Lexicon
 from common.numerals import find_quantities
 from ingest.sentences import split_sentences
 
@@ -320,7 +321,12 @@ def missing_money_item(question: str, evidence: str) -> str | None:
     """A money item the question names ("fee", "tax", "审批费") that the evidence does not mention, or None."""
     stated = set(tokenize(evidence))
     for match in _MONEY_ITEM.finditer(question):
-        if not set(tokenize(match.group(1))) <= stated:
+        item = tuple(tokenize(match.group(1)))
+        # over Chinese text, the item is there when one of its dictionary translations is (fine → 罚款)
+        there = (any(len(word) > 1 and word in evidence for word in Lexicon.bundled().chinese_of.get(item, ()))
+                 if has_cjk(evidence)
+                 else set(item) <= stated)
+        if not there:
             return match.group(1).lower()
     if has_cjk(evidence):
         for match in _MONEY_ITEM_ZH.finditer(question):
@@ -364,9 +370,20 @@ def states_value_of(unit: str, evidence: str) -> bool:
     return False
 
 
+# 几 that asks nothing: "a few years ago" (几年前), "these few days" (这几天), "over ten years" (十几年), "quite a few"
+# (好几个). Only the interrogative 几 asks for a number.
+_INDEFINITE_JI = re.compile(r"(?<=[这那后好十数])几|(?<!提前)(?<=前)几|几(?=个?(?:年|天|日|月|周|星期|小时)[前后来])")
+
+
+def without_indefinites(question: str) -> str:
+    """The question with its indefinite 几 ("几年前在涉密单位干过") written as 某, so it asks for no number."""
+    return _INDEFINITE_JI.sub("某", question)
+
+
 def unanswered_detail(question: str, evidence: str) -> str | None:
     """The kind of detail the question asks for that the evidence does not hold ("amount", "date", "number",
     "fee" …), or None when it holds it (or the question asks for no particular detail)."""
+    question = without_indefinites(question)
     if NUMBER_QUESTION.search(question) and not states_number(evidence):
         return "number"
     asked = asked_unit(question)

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
-                                    unanswered_detail)
+                                    unanswered_detail, without_indefinites)
 from assistant.messages import decline_text, language_of, say
 from assistant.premises import PremiseCheck
 from assistant.retrieval import Hit, SentenceRow, relevance
@@ -364,6 +364,7 @@ def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
 
 def _answer_type_match(question: str, sentence: str) -> float:
     """1 when the sentence holds the kind of thing the question asks for (a number, a date, a name), else 0."""
+    question = without_indefinites(question)
     if requested_details(question) or NUMBER_QUESTION.search(question):
         return float(answers_type(question, sentence))
     if _WHO_QUESTION.search(question):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from assistant.answer_types import (answers_type, missing_detail, missing_money_item, requested_details,
-                                    stated_quantity)
+                                    stated_quantity, unanswered_detail)
 
 EVIDENCE_WITHOUT = "Institutions may also be eligible for relevant subsidies under the corresponding policies."
 
@@ -147,8 +147,27 @@ def test_stated_quantity_is_the_verbatim_number_next_to_the_asked_thing(question
     ("申请许可证要交多少审批费？", "无许可证从事中介活动的，处1万元以上5万元以下的罚款。", "费"),
     ("试用期满发的奖金最少多少？", "试用期工资不得低于约定工资的百分之八十。", "奖金"),
     ("要交多少审批费？", "审批费按每件200元收取。", None),
+    # an English question over Chinese text: the item is looked for by its dictionary translations
+    ("What fine can the agency get?", "由人力资源社会保障行政部门责令改正，处5000元以上1万元以下的罚款。", None),
+    ("Does the agency have to pay my wages?", "用人单位应当按照劳动合同约定向劳动者及时足额支付劳动报酬。", "wages"),
+    ("Does the agency have to pay my wages?", "劳务派遣单位应当按照国家规定和劳务派遣协议约定，依法支付被派遣劳动者的工资。", None),
 ])
 def test_a_named_money_item_must_be_in_the_evidence(question, evidence, missing):
     """The texts speak of subsidies in general; a fee, a tax or a penalty is a near miss unless it is named."""
     assert missing_money_item(question, evidence) == missing
     assert answers_type(question, evidence) is (missing is None)
+
+
+@pytest.mark.parametrize("question, evidence, missing", [
+    # "a few years ago", "these few days", "over ten years": 几 that asks for nothing
+    ("这个工程师几年前在涉密单位干过，现在能录用吗？", "用人单位不得招用尚在保密期限内的人员。", None),
+    ("这几天公司一直拖着不办，合法吗？", "用人单位应当在解除劳动合同时出具解除劳动合同的证明。", None),
+    ("我在这家公司干了十几年，能签无固定期限合同吗？", "劳动者在该用人单位连续工作满十年的，应当订立无固定期限劳动合同。", None),
+    # the interrogative 几 still asks: "how many days in advance", "how many years"
+    ("招聘会信息要提前几天公布？", "举办招聘会应当公布招聘会信息。", "number"),
+    ("试用期最长几个月？", "劳动合同期限三个月以上不满一年的，试用期不得超过一个月。", None),
+    ("竞业限制最长几年？", "竞业限制的人员限于用人单位的高级管理人员。", "number"),
+])
+def test_an_indefinite_ji_asks_for_no_number(question, evidence, missing):
+    """几 is "how many" only as a question; 几年前 (a few years ago) must not make a near miss of the question."""
+    assert unanswered_detail(question, evidence) == missing
