@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from common.analysis import STOPWORDS, has_cjk, tokenize
+from common.analysis import STOPWORDS, has_cjk, quiet_jieba, tokenize
 from ingest.markers import cjk_value, roman_value, to_cjk, to_roman
 
 _CLAUSE_ID = re.compile(r"\b([a-z0-9][a-z0-9_-]*#[A-Za-z0-9.~]+)(?:/\d+)?")
@@ -109,6 +109,8 @@ class DocumentNames:
     stems: dict[str, set[str]]  # doc_id → their stems, as questions are compared
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id → other names, casefolded
     titles: dict[str, str] = field(default_factory=dict)  # doc_id → its title (in the document's own language)
+    # doc_id → its Chinese names, each as the offsets where its words start (就业|促进|法: 0, 2, 4)
+    abbreviable: dict[str, tuple[tuple[str, frozenset[int]], ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, docs: dict[str, dict[str, Any]]) -> "DocumentNames":
@@ -121,7 +123,10 @@ class DocumentNames:
             names += [meta.get(k, "") for k in ("short_title", "title") if has_cjk(meta.get(k, ""))]
             aliases[doc_id] = tuple(dict.fromkeys(a.strip().casefold() for a in names if a.strip()))
         titles = {doc_id: str(info.get("meta", {}).get("title", "")) for doc_id, info in docs.items()}
-        return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()}, aliases, titles)
+        abbreviable = {doc_id: tuple((name, _word_starts(name)) for name in names if _CJK_NAME.fullmatch(name))
+                       for doc_id, names in aliases.items()}
+        return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()}, aliases, titles,
+                   abbreviable)
 
     def mentioned(self, question: str) -> list[str]:
         """Documents the question names by one of their distinctive words (compared as stems: "grant" names
@@ -141,6 +146,8 @@ class DocumentNames:
         document: "北京市就业援助规定" names that regulation, not every document called "北京"."""
         folded = question.casefold()
         spans = {doc_id: [span for alias in self.aliases.get(doc_id, ()) for span in _name_spans(alias, folded)]
+                 + [span for name, starts in self.abbreviable.get(doc_id, ()) for span in
+                    _abbreviation_spans(name, starts, folded)]
                  for doc_id in self.stems}
         every = [span for found in spans.values() for span in found]
 
@@ -174,6 +181,38 @@ def _name_spans(alias: str, folded_question: str) -> list[tuple[int, int]]:
     if has_cjk(alias):
         return [(m.start(), m.end()) for m in re.finditer(re.escape(alias), folded_question)]
     return [(m.start(), m.end()) for m in re.finditer(rf"(?<!\w){re.escape(alias)}(?!\w)", folded_question)]
+
+
+_CJK_NAME = re.compile(r"[\u4e00-\u9fff]{4,}")
+MIN_ABBREVIATION = 3
+
+
+def _word_starts(name: str) -> frozenset[int]:
+    """Offsets in a Chinese name where jieba starts a word (中华人民共和国|就业|促进|法)."""
+    starts, offset = set(), 0
+    for word in quiet_jieba().lcut(name):
+        starts.add(offset)
+        offset += len(word)
+    return frozenset(starts)
+
+
+def _abbreviation_spans(name: str, starts: frozenset[int], folded_question: str) -> list[tuple[int, int]]:
+    """Where the question writes a Chinese name the way Chinese shortens names: some of its characters, in order,
+    from the start of one of its words to its last character (就业促进法 → 就促法, 北京市人才市场管理条例 →
+    北京人才市场条例, 北京市就业援助规定 → 援助规定). Shorter than three characters is no name."""
+    spans = []
+    for i, ch in enumerate(folded_question):
+        for start in (p for p in starts if name[p] == ch):
+            j, k = i + 1, start + 1  # question offset, name offset
+            while j < len(folded_question) and k < len(name):
+                found = name.find(folded_question[j], k)
+                if found < 0:
+                    break
+                j, k = j + 1, found + 1
+            if k == len(name) and j - i >= MIN_ABBREVIATION:
+                spans.append((i, j))
+                break
+    return spans
 
 
 def without_references(text: str) -> str:

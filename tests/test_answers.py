@@ -93,6 +93,26 @@ def test_aliases_name_documents_as_whole_words_or_chinese_text():
     assert names.mentioned("Is planning needed for 5 firms?") == []  # not inside a word; one character is no name
 
 
+@pytest.mark.parametrize("question, named", [
+    ("按就促法，各级政府要做什么？", {"jobs"}),  # 就业促进法: the first character of each word and the last
+    ("北京人才市场条例第20条说了什么？", {"talent"}),  # 北京市人才市场管理条例, with words left out
+    ("想了解一下援助规定", {"aid"}),  # from a word inside the name to its end
+    ("人力资源市场条例怎么规定的？", {"guangdong", "market"}),  # two names shorten so; both are named
+    ("劳动者依法享有哪些权利？", set()),  # 劳…法 with characters the names do not have in that order
+    ("促法是什么？", set()),  # two characters are no name, and 促 starts no word
+])
+def test_chinese_names_are_recognised_shortened(question, named):
+    """Chinese writers shorten a name by keeping some of its characters in order, to its last: 就促法."""
+    from assistant.references import DocumentNames
+
+    names = DocumentNames.of({"jobs": {"meta": {"short_title": "就业促进法", "title": "中华人民共和国就业促进法"}},
+                              "talent": {"meta": {"short_title": "北京市人才市场管理条例"}},
+                              "aid": {"meta": {"short_title": "北京市就业援助规定"}},
+                              "market": {"meta": {"short_title": "人力资源市场暂行条例"}},
+                              "guangdong": {"meta": {"short_title": "广东省人力资源市场条例"}}})
+    assert names.named(question) == named
+
+
 def test_declines_say_why(assistant):
     """Each decline names its reason, in the JSON and in one plain sentence after the decline text."""
     cases = {
