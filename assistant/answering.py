@@ -159,7 +159,9 @@ class ExtractiveAnswerer:
                   or self._decline_reason(question, support, " ".join(s.row.text for s in chosen), best.row.text))
         if reason:
             return self._decline(question, hits, scored, support, reason)
-        if named and not any(s.hit.meta.get("doc_id") in named for s in chosen):
+        # the best evidence must come from a document the question names: a weaker sentence of the named document
+        # quoted beside another document's answer does not make that answer the named document's
+        if named and chosen[0].hit.meta.get("doc_id") not in named:
             return self._out_of_scope(question, named, chosen, hits, scored, support)
         return self._compose(question, chosen, hits, scored, support, named or set())
 

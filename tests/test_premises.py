@@ -79,6 +79,23 @@ def test_evidence_from_another_document_does_not_answer_what_the_named_one_says(
     assert "没有这方面的规定" in outside.answer and outside.related[0].doc_id == "beijing-hr-action-plan-2023"
 
 
+def test_the_named_document_must_hold_the_best_evidence(assistant) -> None:
+    """A weaker sentence of the named document quoted beside another document's answer does not make that answer
+    the named document's: the question is declined as out of scope, and the other document is shown first."""
+    question = "What will HR service firms provide as part of rural revitalization?"
+    retrieval = assistant.retriever.retrieve(question, 4)
+    hits = retrieval.hits[:4]
+    rows = assistant.retriever.sentence_rows(hits)
+    unbounded = assistant.answerer.run(question, retrieval.query_vector, hits, rows)
+    docs = [c.doc_id for c in unbounded.citations]
+    assert unbounded.answered and len(set(docs)) > 1  # the best evidence in one document, more in another
+    outside = assistant.answerer.run(question, retrieval.query_vector, hits, rows, named={docs[-1]})
+    assert not outside.answered and outside.decline_reason.startswith("not in")
+    assert outside.related[0].doc_id == docs[0]
+    inside = assistant.answerer.run(question, retrieval.query_vector, hits, rows, named={docs[0]})
+    assert inside.answered and inside.citations[0].doc_id == docs[0]
+
+
 def test_an_answer_names_its_document_and_drops_an_opening_connective(assistant) -> None:
     answer = assistant.ask("What support can HR firms get for free job introduction?")
     assert answer.answered and answer.preface == f"{answer.citations[0].doc_title and answer.preface}"
