@@ -375,9 +375,18 @@ def states_value_of(unit: str, evidence: str) -> bool:
 _INDEFINITE_JI = re.compile(r"(?<=[这那后好十数])几|(?<!提前)(?<=前)几|几(?=个?(?:年|天|日|月|周|星期|小时)[前后来])")
 
 
+_SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+|$)")
+
+
 def without_indefinites(question: str) -> str:
-    """The question with its indefinite 几 ("几年前在涉密单位干过") written as 某, so it asks for no number."""
-    return _INDEFINITE_JI.sub("某", question)
+    """The question with its indefinite 几 written as 某, so it asks for no number: in a phrase that does not ask
+    ("几年前在涉密单位干过"), or in a sentence that states rather than asks ("手上有几家客户。"). A question typed
+    without a question mark asks in its last sentence."""
+    out = []
+    for sentence in _SENTENCE.findall(question):
+        asks = sentence.rstrip().endswith(("？", "?")) or not sentence.rstrip().endswith(("。", "！", "!"))
+        out.append(_INDEFINITE_JI.sub("某", sentence) if asks else sentence.replace("几", "某"))
+    return "".join(out)
 
 
 def unanswered_detail(question: str, evidence: str) -> str | None:

@@ -163,10 +163,13 @@ def test_a_named_money_item_must_be_in_the_evidence(question, evidence, missing)
     ("这个工程师几年前在涉密单位干过，现在能录用吗？", "用人单位不得招用尚在保密期限内的人员。", None),
     ("这几天公司一直拖着不办，合法吗？", "用人单位应当在解除劳动合同时出具解除劳动合同的证明。", None),
     ("我在这家公司干了十几年，能签无固定期限合同吗？", "劳动者在该用人单位连续工作满十年的，应当订立无固定期限劳动合同。", None),
-    # the interrogative 几 still asks: "how many days in advance", "how many years"
+    # a sentence that states ("I have a few clients.") asks for nothing, whatever 几 it holds
+    ("我手上有几家做服务贸易的客户。金融机构要为这类企业做些什么？", "鼓励金融机构为服务贸易企业提供金融支持。", None),
+    # the interrogative 几 still asks: "how many days in advance", "how many years"; without a question mark too
     ("招聘会信息要提前几天公布？", "举办招聘会应当公布招聘会信息。", "number"),
     ("试用期最长几个月？", "劳动合同期限三个月以上不满一年的，试用期不得超过一个月。", None),
     ("竞业限制最长几年？", "竞业限制的人员限于用人单位的高级管理人员。", "number"),
+    ("竞业限制最长几年", "竞业限制的人员限于用人单位的高级管理人员。", "number"),
 ])
 def test_an_indefinite_ji_asks_for_no_number(question, evidence, missing):
     """几 is "how many" only as a question; 几年前 (a few years ago) must not make a near miss of the question."""
