@@ -71,7 +71,8 @@ def stated_premises(question: str) -> list[Premise]:
                     break
                 continue
             premises += [Premise(q.text, q) for q in find_quantities(clause)
-                         if q.kind in _PREMISE_KINDS and clause[max(0, q.start - 1):q.start] not in ("哪", "几")]
+                         if q.kind in _PREMISE_KINDS and clause[max(0, q.start - 1):q.start] not in ("哪", "几")
+                         and not _asks_quantity(clause)]
         if _FIRST_PERSON.search(sentence):
             continue
         for match in _NAME.finditer(sentence):
@@ -87,6 +88,15 @@ def stated_premises(question: str) -> list[Premise]:
             premises += [Premise(w.word) for w in _posseg().cut(sentence)
                          if w.flag == "ns" and len(w.word) >= 2 and w.word in names]
     return premises
+
+
+_ZH_ASKS_QUANTITY = re.compile(r"多少|几|多长|多久|多大")
+
+
+def _asks_quantity(clause: str) -> bool:
+    """A Chinese clause that asks for a quantity: its own quantities are part of what it asks ("一周累计上限又是
+    多少" asks for the weekly cap; it states no week)."""
+    return has_cjk(clause) and bool(_ZH_ASKS_QUANTITY.search(clause))
 
 
 def _name_in(name: str, text: str, terms: set[str]) -> bool:

@@ -36,6 +36,9 @@ def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situati
     assert [p.text for p in stated_premises("人社部10月份的发布会说了什么？")] == ["10月"]
     assert stated_premises("沈阳的标准是哪一天发布的？") == [] or all(p.quantity is None for p in stated_premises(
         "沈阳的标准是哪一天发布的？"))  # 哪一天 asks for a day, it does not state one
+    # a clause that asks for a quantity states none: its quantities are what it asks about
+    assert stated_premises("小时工每天不超过几小时？一周累计上限又是多少？") == []
+    assert [p.text for p in stated_premises("听说条例规定押金是500元，这钱什么时候退？")] == ["500元"]
 
 
 @pytest.mark.parametrize("question, absent", [
