@@ -109,8 +109,9 @@ class DocumentNames:
     stems: dict[str, set[str]]  # doc_id → their stems, as questions are compared
     aliases: dict[str, tuple[str, ...]] = field(default_factory=dict)  # doc_id → other names, casefolded
     titles: dict[str, str] = field(default_factory=dict)  # doc_id → its title (in the document's own language)
-    # doc_id → its Chinese names, each as the offsets where its words start (就业|促进|法: 0, 2, 4)
-    abbreviable: dict[str, tuple[tuple[str, frozenset[int]], ...]] = field(default_factory=dict)
+    # a character → the Chinese names one of whose words starts with it: (doc_id, name, offset of that word), so a
+    # question is scanned once for shortened names, however many documents there are
+    word_starts: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)
 
     @classmethod
     def of(cls, docs: dict[str, dict[str, Any]]) -> "DocumentNames":
@@ -123,10 +124,13 @@ class DocumentNames:
             names += [meta.get(k, "") for k in ("short_title", "title") if has_cjk(meta.get(k, ""))]
             aliases[doc_id] = tuple(dict.fromkeys(a.strip().casefold() for a in names if a.strip()))
         titles = {doc_id: str(info.get("meta", {}).get("title", "")) for doc_id, info in docs.items()}
-        abbreviable = {doc_id: tuple((name, _word_starts(name)) for name in names if _CJK_NAME.fullmatch(name))
-                       for doc_id, names in aliases.items()}
+        word_starts: dict[str, list[tuple[str, str, int]]] = {}
+        for doc_id, names in aliases.items():
+            for name in filter(_CJK_NAME.fullmatch, names):
+                for start in _word_starts(name):
+                    word_starts.setdefault(name[start], []).append((doc_id, name, start))
         return cls(words, {doc_id: set(tokenize(" ".join(ws))) for doc_id, ws in words.items()}, aliases, titles,
-                   abbreviable)
+                   {ch: tuple(found) for ch, found in word_starts.items()})
 
     def mentioned(self, question: str) -> list[str]:
         """Documents the question names by one of their distinctive words (compared as stems: "grant" names
@@ -146,15 +150,37 @@ class DocumentNames:
         document: "北京市就业援助规定" names that regulation, not every document called "北京"."""
         folded = question.casefold()
         spans = {doc_id: [span for alias in self.aliases.get(doc_id, ()) for span in _name_spans(alias, folded)]
-                 + [span for name, starts in self.abbreviable.get(doc_id, ()) for span in
-                    _abbreviation_spans(name, starts, folded)]
                  for doc_id in self.stems}
+        for doc_id, span in self._shortened_names(folded):
+            spans.setdefault(doc_id, []).append(span)
         every = [span for found in spans.values() for span in found]
 
         def inside_longer(span: tuple[int, int]) -> bool:
             return any(a <= span[0] and span[1] <= b and b - a > span[1] - span[0] for a, b in every)
 
         return {doc_id for doc_id, found in spans.items() if any(not inside_longer(span) for span in found)}
+
+    def _shortened_names(self, folded_question: str) -> list[tuple[str, tuple[int, int]]]:
+        """(doc_id, span) where the question writes a Chinese name the way Chinese shortens names: some of its
+        characters, in order, from the start of one of its words to its last character (就业促进法 → 就促法,
+        北京市人才市场管理条例 → 北京人才市场条例, 北京市就业援助规定 → 援助规定). Shorter than three characters is
+        no name."""
+        found = []
+        for i, ch in enumerate(folded_question):
+            matched: set[tuple[str, str]] = set()
+            for doc_id, name, start in self.word_starts.get(ch, ()):
+                if (doc_id, name) in matched:
+                    continue
+                j, k = i + 1, start + 1  # question offset, name offset
+                while j < len(folded_question) and k < len(name):
+                    at = name.find(folded_question[j], k)
+                    if at < 0:
+                        break
+                    j, k = j + 1, at + 1
+                if k == len(name) and j - i >= MIN_ABBREVIATION:
+                    found.append((doc_id, (i, j)))
+                    matched.add((doc_id, name))
+        return found
 
     def for_embedding(self, question: str, mentioned: list[str]) -> str:
         """The question as it is embedded. When an English question names Chinese documents by their English
@@ -194,25 +220,6 @@ def _word_starts(name: str) -> frozenset[int]:
         starts.add(offset)
         offset += len(word)
     return frozenset(starts)
-
-
-def _abbreviation_spans(name: str, starts: frozenset[int], folded_question: str) -> list[tuple[int, int]]:
-    """Where the question writes a Chinese name the way Chinese shortens names: some of its characters, in order,
-    from the start of one of its words to its last character (就业促进法 → 就促法, 北京市人才市场管理条例 →
-    北京人才市场条例, 北京市就业援助规定 → 援助规定). Shorter than three characters is no name."""
-    spans = []
-    for i, ch in enumerate(folded_question):
-        for start in (p for p in starts if name[p] == ch):
-            j, k = i + 1, start + 1  # question offset, name offset
-            while j < len(folded_question) and k < len(name):
-                found = name.find(folded_question[j], k)
-                if found < 0:
-                    break
-                j, k = j + 1, found + 1
-            if k == len(name) and j - i >= MIN_ABBREVIATION:
-                spans.append((i, j))
-                break
-    return spans
 
 
 def without_references(text: str) -> str:
