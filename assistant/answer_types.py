@@ -323,9 +323,10 @@ def missing_money_item(question: str, evidence: str) -> str | None:
     for match in _MONEY_ITEM.finditer(question):
         item = tuple(tokenize(match.group(1)))
         # over Chinese text, the item is there when one of its dictionary translations is (fine → 罚款)
-        there = (any(len(word) > 1 and word in evidence for word in Lexicon.bundled().chinese_of.get(item, ()))
-                 if has_cjk(evidence)
-                 else set(item) <= stated)
+        if has_cjk(evidence):
+            there = any(len(word) > 1 and word in evidence for word in Lexicon.bundled().chinese_of.get(item, ()))
+        else:
+            there = set(item) <= stated
         if not there:
             return match.group(1).lower()
     if has_cjk(evidence):
@@ -375,16 +376,15 @@ def states_value_of(unit: str, evidence: str) -> bool:
 _INDEFINITE_JI = re.compile(r"(?<=[这那后好十数])几|(?<!提前)(?<=前)几|几(?=个?(?:年|天|日|月|周|星期|小时)[前后来])")
 
 
-_SENTENCE = re.compile(r"[^。！？!?]*(?:[。！？!?]+|$)")
-
-
 def without_indefinites(question: str) -> str:
     """The question with its indefinite 几 written as 某, so it asks for no number: in a phrase that does not ask
     ("几年前在涉密单位干过"), or in a sentence that states rather than asks ("手上有几家客户。"). A question typed
     without a question mark asks in its last sentence."""
+    if "几" not in question:
+        return question
     out = []
-    for sentence in _SENTENCE.findall(question):
-        asks = sentence.rstrip().endswith(("？", "?")) or not sentence.rstrip().endswith(("。", "！", "!"))
+    for sentence in split_sentences(question):
+        asks = sentence.endswith(("？", "?")) or not sentence.endswith(("。", "！", "!"))
         out.append(_INDEFINITE_JI.sub("某", sentence) if asks else sentence.replace("几", "某"))
     return "".join(out)
 

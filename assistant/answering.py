@@ -104,6 +104,7 @@ class ExtractiveAnswerer:
                         rows: list[SentenceRow], translated: Sequence[Term] = ()) -> list[ScoredSentence]:
         """``translated``: the question's terms in the other language, as retrieval searched them."""
         query_terms = set(tokenize(question))
+        asked = without_indefinites(question)  # once per question, not once per sentence
         by_chunk = {h.chunk_id: h for h in hits}
         # Windows of one clause are one citation: each counts with its clause's best window, so a sentence in the
         # first window is not penalised because the question happened to match the second window's wording.
@@ -121,7 +122,7 @@ class ExtractiveAnswerer:
             lexical = self.lexical_overlap(query_terms, row.text, translated)
             trailing = chunk_relevance[hit.chunk_id] - best_chunk
             score = (dense + self.LEXICAL_WEIGHT * lexical + self.CHUNK_WEIGHT * trailing
-                     + self.ANSWER_TYPE_BONUS * _answer_type_match(question, row.text))
+                     + self.ANSWER_TYPE_BONUS * _answer_type_match(asked, row.text))
             scored.append(ScoredSentence(hit, row, dense, lexical, score))
         scored.sort(key=lambda s: -s.score)
         return scored
@@ -365,8 +366,8 @@ def citation_from_hit(n: int, hit: Hit, quote: str) -> Citation:
 
 
 def _answer_type_match(question: str, sentence: str) -> float:
-    """1 when the sentence holds the kind of thing the question asks for (a number, a date, a name), else 0."""
-    question = without_indefinites(question)
+    """1 when the sentence holds the kind of thing the question asks for (a number, a date, a name), else 0.
+    ``question`` is already ``without_indefinites``."""
     if requested_details(question) or NUMBER_QUESTION.search(question):
         return float(answers_type(question, sentence))
     if _WHO_QUESTION.search(question):

@@ -70,9 +70,10 @@ def stated_premises(question: str) -> list[Premise]:
                 if has_cjk(clause):
                     break
                 continue
+            if _asks_quantity(clause):
+                continue
             premises += [Premise(q.text, q) for q in find_quantities(clause)
-                         if q.kind in _PREMISE_KINDS and clause[max(0, q.start - 1):q.start] not in ("哪", "几")
-                         and not _asks_quantity(clause)]
+                         if q.kind in _PREMISE_KINDS and clause[max(0, q.start - 1):q.start] not in ("哪", "几")]
         if _FIRST_PERSON.search(sentence):
             continue
         for match in _NAME.finditer(sentence):
