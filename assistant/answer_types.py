@@ -389,10 +389,21 @@ def without_indefinites(question: str) -> str:
     return "".join(out)
 
 
+def asking_part(question: str) -> str:
+    """The sentences of a Chinese question that ask: those ending in a question mark, when it has any. A sentence
+    ending in 。 beside them sets the scene ("摸不清这边一般开多少钱。按就促法，……会不会……？"), so a quantity
+    word in it asks for nothing. Other questions are returned whole."""
+    if not has_cjk(question):
+        return question
+    sentences = split_sentences(question)
+    asking = [s for s in sentences if s.endswith(("？", "?"))]
+    return "".join(asking) if asking and len(asking) < len(sentences) else question
+
+
 def unanswered_detail(question: str, evidence: str) -> str | None:
     """The kind of detail the question asks for that the evidence does not hold ("amount", "date", "number",
     "fee" …), or None when it holds it (or the question asks for no particular detail)."""
-    question = without_indefinites(question)
+    question = asking_part(without_indefinites(question))
     if NUMBER_QUESTION.search(question) and not states_number(evidence):
         return "number"
     asked = asked_unit(question)
