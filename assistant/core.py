@@ -165,7 +165,8 @@ class Assistant:
             several = bool(split[1])
             whole = self._ask_one(text, top_k, allowed, "none" if several else llm, None if several else on_text,
                                   mentioned, reference)
-            parts = answer_in_parts(text, lambda part: self._ask_one(part, top_k, allowed, "none", None),
+            # a part searched on its own still knows the documents the question names ("… and what does it say about …")
+            parts = answer_in_parts(text, lambda part: self._ask_one(part, top_k, allowed, "none", None, mentioned, None),
                                     whole, split) if several else None
             if parts is not None and (llm or self.settings.llm) != "none":
                 parts.notice = say("parts quoted", language_of(text))  # one model call per part would be too slow

@@ -46,3 +46,24 @@ def test_the_whole_questions_answer_leads_and_a_sentence_is_quoted_once() -> Non
     assert [p["question"] for p in answer.parts] == list(by_part)  # the parts, not the whole question
     # declined as a whole, the question is not answered by its parts
     assert answer_in_parts(question, by_part.__getitem__, _answer([], [], answered=False)) is None
+
+
+def test_a_part_pulled_to_the_whole_answers_clause_by_the_scene_is_searched_on_its_own() -> None:
+    scene = "We run a headhunting firm in Chaoyang."
+    question = f"{scene} Which policy does the plan adopt? And which platform should firms join?"
+    asked: list[str] = []
+
+    def ask(text: str) -> Answer:
+        asked.append(text)
+        if text == "And which platform should firms join?":  # alone, the part finds its own clause
+            return _answer(["A#9"], ["Firms join the platform."])
+        return _answer(["A#1"], ["The plan adopts the measures."])  # with the scene, every part lands on A#1
+
+    whole = _answer(["A#1"], ["The plan adopts the measures."])
+    answer = answer_in_parts(question, ask, whole)
+    assert [c.clause_id for c in answer.citations] == ["A#1", "A#9"]
+    assert f"{scene} And which platform should firms join?" in asked
+    # a part that with the scene finds a clause the whole answer does not cite keeps it: no second search
+    asked.clear()
+    answer_in_parts(question, lambda text: (asked.append(text), _answer(["B#2"], ["Other."]))[1], whole)
+    assert all(text.startswith(scene) for text in asked)
