@@ -166,8 +166,9 @@ class Assistant:
             whole = self._ask_one(text, top_k, allowed, "none" if several else llm, None if several else on_text,
                                   mentioned, reference)
             # a part searched on its own still knows the documents the question names ("… and what does it say about …")
-            parts = answer_in_parts(text, lambda part: self._ask_one(part, top_k, allowed, "none", None, mentioned, None),
-                                    whole, split) if several else None
+            parts = answer_in_parts(
+                text, lambda part: self._ask_one(part, top_k, allowed, "none", None, mentioned, None),
+                whole, split) if several else None
             if parts is not None and (llm or self.settings.llm) != "none":
                 parts.notice = say("parts quoted", language_of(text))  # one model call per part would be too slow
             if parts is None and several and (llm or self.settings.llm) != "none":
