@@ -151,6 +151,11 @@ def test_stated_quantity_is_the_verbatim_number_next_to_the_asked_thing(question
     ("What fine can the agency get?", "由人力资源社会保障行政部门责令改正，处5000元以上1万元以下的罚款。", None),
     ("Does the agency have to pay my wages?", "用人单位应当按照劳动合同约定向劳动者及时足额支付劳动报酬。", "wages"),
     ("Does the agency have to pay my wages?", "劳务派遣单位应当按照国家规定和劳务派遣协议约定，依法支付被派遣劳动者的工资。", None),
+    # an item in the sentence that sets the scene is not asked for; in the sentence that asks, it still is
+    ("Our new bonus rules passed the workers' congress. Can the union still object?",
+     "工会或者职工认为不适当的，有权向用人单位提出，通过协商予以修改完善。", None),
+    ("Our rules passed the workers' congress. Is there a bonus for staff who object?",
+     "工会或者职工认为不适当的，有权向用人单位提出，通过协商予以修改完善。", "bonus"),
 ])
 def test_a_named_money_item_must_be_in_the_evidence(question, evidence, missing):
     """The texts speak of subsidies in general; a fee, a tax or a penalty is a near miss unless it is named."""
