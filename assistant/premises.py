@@ -3,7 +3,7 @@
 "Since the plan was extended to 2027 …", "the CNY 500,000 deposit …", "上海的最低工资 …": a question can state an
 amount, a date, a year or a name as if it were given. When the documents never say it, answering from the nearest
 clause would confirm a false premise with a confident citation, the worst thing this product can do. So every
-amount, percentage, date, year and duration the question states, and every place or proper name it names, must
+amount, percentage, date, year, duration and head-count or multiple the question states, and every place or proper name it names, must
 occur in the documents the answer would cite. Sentences about the asker ("We're a 30-person firm in Haidian",
 "我月薪5000元") are their situation, not a premise about the documents, and are not checked.
 
@@ -23,7 +23,7 @@ from common.lexicon import Lexicon
 from common.numerals import Quantity, find_quantities
 from ingest.sentences import split_sentences
 
-_PREMISE_KINDS = ("amount", "percent", "date", "year", "duration")
+_PREMISE_KINDS = ("amount", "percent", "date", "year", "duration", "count")
 # Clauses of a sentence: a comma or semicolon, not the thousands comma of "500,000"
 _CLAUSE = re.compile(r"[，；;]|,(?!\d)")
 # The asker reporting what a document says: what follows is a premise about the document

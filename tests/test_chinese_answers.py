@@ -97,3 +97,12 @@ def test_a_chapter_heading_is_never_a_search_result(zh_assistant) -> None:
     hits = zh_assistant.retriever.retrieve("In Guangdong, which chapter covers supervision and management?", 20).hits
     assert hits and not any(heading_only(h) for h in hits)
     assert zh_assistant.ask("广东省人力资源市场条例第五章").answered  # still found by reference
+
+
+def test_a_head_count_the_law_does_not_state_is_a_false_premise(zh_assistant) -> None:
+    """No indexed law speaks of a hundred staff: the question's rule is not the law's, whatever article is nearest.
+    The law's own head-count (裁减人员二十人以上, 第四十一条) is a true premise and is answered."""
+    false = zh_assistant.ask("劳动合同法规定职工超过一百人的企业必须设立调解委员会，这个委员会由哪些人组成？")
+    assert not false.answered and false.decline_reason == "not mentioned 一百人", false.decline_reason
+    true = zh_assistant.ask("劳动合同法规定裁减人员二十人以上要提前说明情况，要提前多少天向工会说明？")
+    assert true.answered and _first(true) == "labor-contract-law-2012#A41", true.answer

@@ -39,6 +39,10 @@ def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situati
     # a clause that asks for a quantity states none: its quantities are what it asks about
     assert stated_premises("小时工每天不超过几小时？一周累计上限又是多少？") == []
     assert [p.text for p in stated_premises("听说条例规定押金是500元，这钱什么时候退？")] == ["500元"]
+    # a head-count or a multiple the document is said to state is a premise too; the asker's own head-count is not
+    assert [p.text for p in stated_premises("劳动合同法规定职工超过一百人的企业必须设委员会，该由谁组成？")] == ["一百人"]
+    assert [p.text for p in stated_premises("听说条例规定可以要三倍赔偿，这钱找谁要？")] == ["三倍"]
+    assert stated_premises("我们公司刚扩到一百二十人，委员会该由哪些人组成？") == []
 
 
 @pytest.mark.parametrize("question, absent", [
