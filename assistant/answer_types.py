@@ -341,7 +341,7 @@ def missing_money_item(question: str, evidence: str) -> str | None:
 # Chinese: "几个月" / "how many months" need a number of months in the evidence, "百分之几" a percentage.
 # Units are common.numerals' canonical ones; "duration" is any of day, week, month, hour or year.
 _ASKED_UNITS: tuple[tuple[re.Pattern[str], str, str], ...] = tuple((re.compile(p, _I), unit, name) for p, unit, name in (
-    (r"百分之(几|多少)|百分比是?多少|多少%|(多少|什么|多大)比例|比例是?多少|\bwhat (percentage|percent|proportion|share)\b|"
+    (r"百分之(几|多少)|百分比是?多少|[占涨降少多]几成|多少%|(多少|什么|多大)比例|比例是?多少|\bwhat (percentage|percent|proportion|share)\b|"
      r"\bhow many percent", "percent", "percentage"),
     (r"(几|多少)(个)?(工作日|天|日)|\bhow many (working |business |calendar )?days\b", "day", "duration"),
     (r"(几|多少)(个)?(星期|周)(?!岁)|\bhow many weeks\b", "week", "duration"),

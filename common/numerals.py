@@ -138,6 +138,9 @@ def _numbers(text: str) -> list[tuple[int, int, float, bool]]:
     return found
 
 
+# 两成 / 三成: tenths, the everyday way to say 20% or 30% ("工资涨两成", "占几成"). One Chinese digit before 成, and not
+# the 成 of a word (一成不变, 三成员, 七成立): 成为, 成立, 成本, 成员 … start with it.
+_TENTHS = re.compile(r"(?<![\d零〇一二两三四五六七八九十百千万])[一二两三四五六七八九十]成(?![为立本员果功绩年熟交品效都人就长型不])")
 _DETERMINERS = set("那这该同")  # 那一年, 这一天, 同一用人单位: "that", "the same", not "one"
 
 
@@ -166,6 +169,10 @@ def find_quantities(text: str) -> list[Quantity]:
             end = m.end()
         if percent:
             out.append(Quantity(value, "percent", "percent", text[start:end], start, end))
+            continue
+        tenths = _TENTHS.match(text, start)
+        if tenths and tenths.end() == end + 1:
+            out.append(Quantity(value * 10, "percent", "percent", text[start:end + 1], start, end + 1))
             continue
         date = _date_after(text, start, end, value)
         if date is not None:

@@ -27,6 +27,8 @@ def _one(text: str):
     ("每周工作四十四小时", 44, "hour"),
     ("年满十六周岁", 16, "age"),
     ("三十个工作日内", 30, "day"),
+    ("转正后工资涨两成", 20, "percent"),  # tenths: 两成 is 20%
+    ("比原来少了四成", 40, "percent"),
 ])
 def test_values_and_units(text: str, value: float, unit: str) -> None:
     q = _one(text)
@@ -84,3 +86,10 @@ def test_item_numbers_and_determiners_are_not_quantities() -> None:
     assert find_quantities("那一年这些机构帮助了多少人？") == []
     assert [q.text for q in find_quantities("有效期五年，处5万元以下罚款（二）")] == ["五年", "5万元"]
     assert [q.text for q in find_quantities("满一年的，1.5万元")] == ["一年", "1.5万元"]
+
+
+def test_cheng_of_a_word_is_no_tenth() -> None:
+    """成 after a digit is a tenth only when it ends the number: 一成不变 and 三成员 are words."""
+    assert find_quantities("规则一成不变") == []
+    assert [q.kind for q in find_quantities("七成员单位")] == ["number"]
+    assert stated_in(_one("涨两成"), "上涨百分之二十")
