@@ -102,6 +102,7 @@ def test_targets_answer_questions_about_targets_and_facts_answer_questions_about
 @pytest.mark.parametrize("question", [
     "Which HR firms can get subsidies for free job introduction?",
     "How will MHRSS share information with other departments when supervising the HR market?",
+    "When a company hires through an agency, what must it tell the agency?",  # a "when" clause sets the scene
     "What does the Beijing plan say about employee sharing?",
     "Is my personal information protected? Does the plan address this?",  # "address" as a verb
     "首届全国人力资源服务业发展大会在哪里举行？",  # where it was held: a city answers, no address is asked
