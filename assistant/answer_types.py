@@ -322,7 +322,7 @@ _MONEY_ITEM_ZH = re.compile(rf"(?:多少|几)[^，,。；;？?！!]{{0,4}}?({_MO
 def missing_money_item(question: str, evidence: str) -> str | None:
     """A money item the question names ("fee", "tax", "审批费") that the evidence does not mention, or None."""
     stated = set(tokenize(evidence))
-    for match in _MONEY_ITEM.finditer(asking_sentences(question)):
+    for match in _MONEY_ITEM.finditer(asking_part(question)):
         item = tuple(tokenize(match.group(1)))
         # over Chinese text, the item is there when one of its dictionary translations is (fine → 罚款)
         if has_cjk(evidence):
@@ -391,7 +391,7 @@ def without_indefinites(question: str) -> str:
     return "".join(out)
 
 
-def asking_sentences(question: str) -> str:
+def asking_part(question: str) -> str:
     """The sentences of a question that end in a question mark, when it has others too; else the whole question.
     A sentence ending in 。 or . beside them sets the scene ("摸不清这边一般开多少钱。按就促法，……会不会……？",
     "My employer promised me a bonus. Can the union object?"): what it mentions is not what is asked."""
@@ -400,12 +400,6 @@ def asking_sentences(question: str) -> str:
     if not asking or len(asking) == len(sentences):
         return question
     return ("" if has_cjk(question) else " ").join(asking)
-
-
-def asking_part(question: str) -> str:
-    """The part of a question that all detail checks read: the asking sentences of a Chinese question, an English
-    question whole (reading only its asking sentences gained nothing on the development sets: evals/GOLD.md)."""
-    return asking_sentences(question) if has_cjk(question) else question
 
 
 def unanswered_detail(question: str, evidence: str) -> str | None:

@@ -180,3 +180,11 @@ def test_a_named_money_item_must_be_in_the_evidence(question, evidence, missing)
 def test_an_indefinite_ji_asks_for_no_number(question, evidence, missing):
     """几 is "how many" only as a question; 几年前 (a few years ago) must not make a near miss of the question."""
     assert unanswered_detail(question, evidence) == missing
+
+
+def test_the_scene_of_an_english_question_asks_for_nothing() -> None:
+    """A detail the scene mentions (a deadline, a bonus) is not asked for; the same detail in the sentence that asks
+    still is."""
+    evidence = "逾期不支付的，责令用人单位按应付金额百分之五十以上百分之一百以下的标准向劳动者加付赔偿金。"
+    assert answers_type("My boss ignored the deadline the bureau set. Does the extra payment cover overtime?", evidence)
+    assert not answers_type("My boss ignored the bureau. What is the deadline for paying?", evidence)
