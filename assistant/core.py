@@ -170,7 +170,8 @@ class Assistant:
                 text, lambda part: self._ask_one(part, top_k, allowed, "none", None, mentioned, None),
                 whole, split) if several else None
             if parts is not None and (llm or self.settings.llm) != "none":
-                parts.notice = say("parts quoted", language_of(text))  # one model call per part would be too slow
+                # one model call per part would be too slow
+                parts.notice = " ".join(filter(None, (say("parts quoted", language_of(text)), parts.notice)))
             if parts is None and several and (llm or self.settings.llm) != "none":
                 whole = self._ask_one(text, top_k, allowed, llm, on_text, mentioned, reference)
             answer = parts or whole

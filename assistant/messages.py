@@ -41,6 +41,10 @@ MESSAGES: dict[str, dict[str, str]] = {
         "en": "This question asks several things; each part is answered with quotes from the clauses, not by the model.",
         "zh": "这个问题包含几个部分；每一部分都直接引用条款原文回答，没有使用模型生成。",
     },
+    "part unanswered": {
+        "en": "The documents do not answer this part of the question: “{part}”",
+        "zh": "所检索的文件没有回答这一部分：“{part}”",
+    },
     "yes": {"en": "Yes", "zh": "是"},
     # -- the app (assistant/app.py). Keys starting "ui " are also the page's own words in the browser: gr.I18n is
     # built from them (``browser_translations``), so one table holds what the product says and what the page shows.

@@ -5,6 +5,7 @@ the nearest clause answers one of them and the other is silently dropped. Each a
 the sentences that set the scene, which belong to every part), and the answer cites every part. When the documents
 do not answer one of the parts, the question is judged whole, as if it had one ask: an unanswered part is most often
 the near miss or the false premise that leaves the whole question unanswered (measured on the development sets).
+Answered whole, the answer still adds the parts that are answered, and says which part is not.
 
 The answer to the whole question, searched as one, leads: the clause that best answers the question as asked is
 cited first more often than the first part's clause (right clause first 0.68 -> 0.70 on the English development sets,
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from assistant.messages import language_of, say
 from assistant.types import Answer
 from ingest.sentences import split_sentences
 
@@ -53,8 +55,9 @@ def answer_in_parts(question: str, ask: Callable[[str], Answer], whole: Answer |
     context, parts = split or split_parts(question)
     if not parts or whole is not None and not whole.answered:  # declined whole (a false premise, a near miss)
         return None
-    answers = part_answers = [_part_answer(ask, context, part, whole) for part in parts]
-    if not all(a.answered for a in answers):
+    part_answers = [_part_answer(ask, context, part, whole) for part in parts]
+    answers = [a for a in part_answers if a.answered]
+    if whole is None and len(answers) < len(parts) or not answers:
         # a part the documents do not answer: the whole question is judged as one (an unanswered part is often
         # the near miss or false premise that makes the whole question unanswerable)
         return None
@@ -82,8 +85,11 @@ def answer_in_parts(question: str, ask: Callable[[str], Answer], whole: Answer |
     for n, c in enumerate(related, start=1):
         c.n = n
     first = answers[0]
+    # the whole question was answered, one of its parts was not: the answer says which (its quotes do not answer it)
+    unanswered = [say("part unanswered", language_of(question), part=part.strip(" ?？"))
+                  for part, a in zip(parts, part_answers) if not a.answered]
     return Answer(question, " ".join(texts), True, citations, related, support=min(a.support for a in answers),
-                  lead=first.lead, preface=first.preface,
+                  lead=first.lead, preface=first.preface, notice=" ".join(unanswered),
                   parts=[{"question": part, "answered": a.answered, "citations": [c.clause_id for c in a.citations]}
                          for part, a in zip(parts, part_answers)])
 

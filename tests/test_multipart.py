@@ -67,3 +67,20 @@ def test_a_part_pulled_to_the_whole_answers_clause_by_the_scene_is_searched_on_i
     asked.clear()
     answer_in_parts(question, lambda text: (asked.append(text), _answer(["B#2"], ["Other."]))[1], whole)
     assert all(text.startswith(scene) for text in asked)
+
+
+def test_a_part_the_documents_do_not_answer_is_named_and_the_others_still_add_their_clauses() -> None:
+    question = "What does the plan say about parks? And is there a CNY 500,000 park deposit?"
+    by_part = {"What does the plan say about parks?": _answer(["A#2"], ["Parks grow."]),
+               "And is there a CNY 500,000 park deposit?": _answer([], [], answered=False)}
+    whole = _answer(["A#1"], ["Parks are assessed."])
+    answer = answer_in_parts(question, by_part.__getitem__, whole)
+    assert answer.answered and [c.clause_id for c in answer.citations] == ["A#1", "A#2"]
+    assert answer.answer == "Parks are assessed. [1] Parks grow. [2]"
+    assert "do not answer" in answer.notice and "500,000 park deposit" in answer.notice
+    assert [p["answered"] for p in answer.parts] == [True, False]
+    # no part answered: the whole question's answer stands alone
+    assert answer_in_parts(question, {**by_part, "What does the plan say about parks?": _answer(
+        [], [], answered=False)}.__getitem__, whole) is None
+    # without a whole answer to lead, an unanswered part still makes the question one ask
+    assert answer_in_parts(question, by_part.__getitem__, None) is None
