@@ -95,8 +95,9 @@ DETAIL_TYPES: tuple[DetailType, ...] = (
         "date",
         # "When does …" asks; "When a company hires through us, what …" opens a clause that sets the scene
         re.compile(r"^\s*(by |until |since )?when\b(?=\s*(\?|$)|\s+(is|are|was|were|do|does|did|will|would|can|could|"
-                   r"should|shall|must|may|might|has|have|had|and|or|exactly)\b)|\b(what|which) (is the |are the )?(date|dates|day|year|month)\b|"
-                   r"\bdeadline\b|\bby what (date|time|year)\b|什么时候|何时|哪一?年|几月|几号|哪一?天|" + _zh_asked("日期|截止"), _I),
+                   r"should|shall|must|may|might|has|have|had|and|or|exactly)\b)|"
+                   r"\b(what|which) (is the |are the )?(date|dates|day|year|month)\b|\bdeadline\b|\bby what (date|time|year)\b|"
+                   r"什么时候|何时|哪一?年|几月|几号|哪一?天|" + _zh_asked("日期|截止"), _I),
         re.compile(rf"\b(1[89]|20)\d\d\b|(?-i:\b({_MONTHS})\b)|\d+\s*(年|月|日)", _I),  # "may" is not May
         quantity_kinds=("date", "year"),
     ),

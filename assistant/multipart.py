@@ -57,7 +57,7 @@ def answer_in_parts(question: str, ask: Callable[[str], Answer], whole: Answer |
         return None
     part_answers = [_part_answer(ask, context, part, whole) for part in parts]
     answers = [a for a in part_answers if a.answered]
-    if whole is None and len(answers) < len(parts) or not answers:
+    if not answers or whole is None and len(answers) < len(parts):
         # a part the documents do not answer: the whole question is judged as one (an unanswered part is often
         # the near miss or false premise that makes the whole question unanswerable)
         return None

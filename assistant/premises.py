@@ -4,8 +4,8 @@
 amount, a date, a year or a name as if it were given. When the documents never say it, answering from the nearest
 clause would confirm a false premise with a confident citation, the worst thing this product can do. So every
 amount, percentage, date, year, duration, head-count and multiple the question states, and every place or proper
-name it names, must occur in the documents the answer would cite. Sentences about the asker ("We're a 30-person firm in Haidian",
-"我月薪5000元") are their situation, not a premise about the documents, and are not checked.
+name it names, must occur in the documents the answer would cite. Sentences about the asker ("We're a 30-person
+firm in Haidian", "我月薪5000元") are their situation, not a premise about the documents, and are not checked.
 
 Which of two things is true is said plainly: the indexed documents do not mention it at all, or the documents the
 answer would come from do not.
