@@ -176,6 +176,8 @@ class ExtractiveAnswerer:
         """A premise of the question (an amount, a year, a place) that the cited documents do not state."""
         if self.premises is None:
             return ""
+        if off_topic := self.premises.unmentioned_topic(question):
+            return f"{NOT_MENTIONED} {('、' if has_cjk(question) else ', ').join(off_topic[:3])}"
         found = self.premises.unsupported(question, [str(s.hit.meta.get("doc_id", "")) for s in chosen])
         if found is None:
             return ""

@@ -106,3 +106,23 @@ def test_a_head_count_the_law_does_not_state_is_a_false_premise(zh_assistant) ->
     assert not false.answered and false.decline_reason == "not mentioned 一百人", false.decline_reason
     true = zh_assistant.ask("劳动合同法规定裁减人员二十人以上要提前说明情况，要提前多少天向工会说明？")
     assert true.answered and _first(true) == "labor-contract-law-2012#A41", true.answer
+
+
+@pytest.mark.parametrize("question", [
+    "小区篮球场的灯坏了半个月，物业和业委会到底谁负责修？",
+    "周末想去露营，帐篷、睡袋和防潮垫买什么牌子的好？",
+])
+def test_a_chinese_question_on_a_topic_no_document_mentions_is_declined(zh_assistant, question: str) -> None:
+    """Off-topic: the nearest article is still near (cosine about 0.87), but most of the nouns asked about occur in
+    no indexed Chinese document, and the decline says which."""
+    answer = zh_assistant.ask(question)
+    assert not answer.answered and answer.decline_reason.startswith("not mentioned "), answer.answer
+    assert "所检索的文件没有提到" in answer.answer and answer.related
+
+
+@pytest.mark.parametrize("question", [
+    "我刚毕业找到第一份工作，老板说先试用半年再签合同，这样合法吗？",  # colloquial, but 试用/合同 are the law's words
+    "孩子初中毕业就想出来打工，当地政府会怎么安排？",  # 当地政府 is there by its parts (当地, 政府)
+])
+def test_a_colloquial_chinese_question_on_a_covered_topic_is_not_called_off_topic(zh_assistant, question: str) -> None:
+    assert zh_assistant.answerer.premises.unmentioned_topic(question) == []
