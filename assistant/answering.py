@@ -173,11 +173,12 @@ class ExtractiveAnswerer:
         return self.settings.min_support_zh_en if has_cjk(question) else self.settings.min_support
 
     def _premise_reason(self, question: str, chosen: list[ScoredSentence]) -> str:
-        """A premise of the question (an amount, a year, a place) that the cited documents do not state."""
+        """A premise of the question (an amount, a year, a place) that the cited documents do not state, or a topic
+        (a Chinese question's nouns) that no document mentions."""
         if self.premises is None:
             return ""
         if off_topic := self.premises.unmentioned_topic(question):
-            return f"{NOT_MENTIONED} {('、' if has_cjk(question) else ', ').join(off_topic[:3])}"
+            return f"{NOT_MENTIONED} {'、'.join(off_topic[:3])}"
         found = self.premises.unsupported(question, [str(s.hit.meta.get("doc_id", "")) for s in chosen])
         if found is None:
             return ""
