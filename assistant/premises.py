@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 from assistant.answer_types import asking_part
 from common.analysis import STOPWORDS, has_cjk, mostly_chinese, quiet_jieba, tokenize
-from common.lexicon import Lexicon
+from common.lexicon import Lexicon, search_parts
 from common.numerals import Quantity, find_quantities
 from ingest.sentences import split_sentences
 
@@ -166,12 +166,11 @@ class PremiseCheck:
         text = self._chinese_text()
         if not text:
             return []  # no Chinese document: a Chinese word cannot be looked up
-        search = quiet_jieba().lcut_for_search
         words = list(dict.fromkeys(w.word for w in _posseg().cut(ask) if len(w.word) >= 2 and (
             w.flag.startswith("n") and not w.flag.startswith("nr") or w.flag == "vn")))
 
         def present(word: str) -> bool:
-            parts = [p for p in search(word) if len(p) >= 2 and p != word]
+            parts = search_parts(word)  # a piece inside a longer piece is there when that one is
             return word in text or bool(parts) and all(p in text for p in parts)
 
         absent = [w for w in words if not present(w)]

@@ -112,7 +112,7 @@ class Lexicon:
         (人力资源服务) is looked up by its parts."""
         terms = []
         for word in _segment(run):
-            parts = [word] if word in self.english_of else [p for p in _search_parts(word) if p in self.english_of]
+            parts = [word] if word in self.english_of else [p for p in search_parts(word) if p in self.english_of]
             for part in parts:
                 senses = _kept([list(g) for g in self.english_of[part]], known)
                 if senses:
@@ -180,7 +180,7 @@ def _segment(run: str) -> list[str]:
     return [p.word for p in quiet_jieba().posseg.lcut(run) if len(p.word) > 1 and p.flag.startswith(_CONTENT_POS)]
 
 
-def _search_parts(word: str) -> list[str]:
+def search_parts(word: str) -> list[str]:
     """The dictionary-sized pieces jieba's search mode finds inside a compound, longest first, not overlapping."""
     pieces = sorted({p for p in quiet_jieba().lcut_for_search(word) if 1 < len(p) < len(word)}, key=len, reverse=True)
     chosen: list[str] = []
