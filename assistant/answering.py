@@ -156,7 +156,7 @@ class ExtractiveAnswerer:
         support = self.support(best)
         chosen = self._choose(scored)
         # a false premise first: it is the truest reason ("do not mention Shanghai", not "do not state the wage")
-        reason = (self._premise_reason(question, chosen)
+        reason = (self._premise_reason(question, chosen, scored)
                   or self._decline_reason(question, support, " ".join(s.row.text for s in chosen), best.row.text))
         if reason:
             return self._decline(question, hits, scored, support, reason)
@@ -172,14 +172,15 @@ class ExtractiveAnswerer:
             return self.settings.min_support_zh_zh if has_cjk(question) else self.settings.min_support_en_zh
         return self.settings.min_support_zh_en if has_cjk(question) else self.settings.min_support
 
-    def _premise_reason(self, question: str, chosen: list[ScoredSentence]) -> str:
+    def _premise_reason(self, question: str, chosen: list[ScoredSentence], scored: list[ScoredSentence]) -> str:
         """A premise of the question (an amount, a year, a place) that the cited documents do not state, or a topic
         (a Chinese question's nouns) that no document mentions."""
         if self.premises is None:
             return ""
         if off_topic := self.premises.unmentioned_topic(question):
             return f"{NOT_MENTIONED} {'、'.join(off_topic[:3])}"
-        found = self.premises.unsupported(question, [str(s.hit.meta.get("doc_id", "")) for s in chosen])
+        found = self.premises.unsupported(question, [str(s.hit.meta.get("doc_id", "")) for s in chosen],
+                                          [str(s.hit.meta.get("clause_text", s.hit.text)) for s in scored])
         if found is None:
             return ""
         premise, anywhere = found

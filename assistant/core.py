@@ -45,6 +45,8 @@ class Assistant:
         self.retriever = retriever
         self.answerer = answerer
         self.names = DocumentNames.of(state.docs)
+        if answerer.premises is not None:  # an amount the question says a named document states is checked closer
+            answerer.premises.names_document = lambda text: bool(self.names.named(text))
         self.conversation = ConversationResolver(self.names, state.docs)
         self.generator = GroundedGenerator(settings)  # used only when llm is not "none"
         # words in at least half the chunks ("HR", "services" in a corpus of HR policies) say nothing about which
@@ -160,14 +162,15 @@ class Assistant:
             mentioned = self.names.mentioned(text)
             reference = resolve(text, self.names, mentioned)
             # two asks in one question are searched one by one, after the question as a whole, whose answer leads;
-            # a clause reference is always one lookup
-            split = ("", []) if reference else split_parts(text)
+            # a part is pinned to the clause it names, if it names one
+            split = split_parts(text)
             several = bool(split[1])
             whole = self._ask_one(text, top_k, allowed, "none" if several else llm, None if several else on_text,
                                   mentioned, reference)
             # a part searched on its own still knows the documents the question names ("… and what does it say about …")
             parts = answer_in_parts(
-                text, lambda part: self._ask_one(part, top_k, allowed, "none", None, mentioned, None),
+                text, lambda part: self._ask_one(part, top_k, allowed, "none", None, mentioned,
+                                                 resolve(part, self.names, mentioned)),
                 whole, split) if several else None
             if parts is not None and (llm or self.settings.llm) != "none":
                 # one model call per part would be too slow

@@ -8,7 +8,9 @@ name it names, must occur in the documents the answer would cite. Sentences abou
 firm in Haidian", "我月薪5000元") are their situation, not a premise about the documents, and are not checked.
 
 Which of two things is true is said plainly: the indexed documents do not mention it at all, or the documents the
-answer would come from do not.
+answer would come from do not. An amount, share, count or duration the question says a named document states ("the
+Beijing plan caps fees at 5%", "广东条例规定…1%") must be stated by a clause the answer would come from, not just
+somewhere in that document: a law that sets a 二千元 fine does not set a 二千元 subsidy.
 
 A question can also be about something the documents never mention at all: how to seed a badminton draw, a
 VLOOKUP that fails. The embedder still finds a clause that is nearest (every question is near something), so the
@@ -20,7 +22,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from assistant.answer_types import asking_part
@@ -33,6 +35,7 @@ from ingest.sentences import split_sentences
 # in no Chinese document (chosen on the development sets: 5 declines gained there for 2 answers lost)
 TOPIC_MIN_ABSENT, TOPIC_ABSENT_SHARE = 3, 0.6
 _PREMISE_KINDS = ("amount", "percent", "date", "year", "duration", "count")
+_CLAUSE_KINDS = ("amount", "percent", "duration", "count")  # stated by the clause that answers, not just its document
 # Clauses of a sentence: a comma or semicolon, not the thousands comma of "500,000"
 _CLAUSE = re.compile(r"[，；;]|,(?!\d)")
 # The asker reporting what a document says: what follows is a premise about the document
@@ -56,13 +59,14 @@ class Premise:
 
     text: str
     quantity: Quantity | None = None
+    claimed: bool = False  # stated as what a named document says ("the Beijing plan caps fees at 5%")
 
 
 def _posseg():
     return quiet_jieba().posseg
 
 
-def stated_premises(question: str) -> list[Premise]:
+def stated_premises(question: str, names_document: Callable[[str], bool] | None = None) -> list[Premise]:
     """The amounts, dates, years, durations and names ``question`` states, outside what it says about the asker.
 
     Quantities are read clause by clause: in "劳动合同法规定每月加班不超过36小时，我们厂加了50小时，…" the first
@@ -70,7 +74,8 @@ def stated_premises(question: str) -> list[Premise]:
     so there the situation runs to the end of the sentence ("我们公司有30人，月薪5000元，…"); English names every
     subject ("My agency takes 8%, but the plan caps fees at 5%"). What the asker heard or read ("I read that …") is
     the document's claim. Names are read sentence by sentence: jieba tags colloquial words as places (挪窝, 新东家),
-    and a sentence about the asker is full of them."""
+    and a sentence about the asker is full of them. ``names_document``: whether a clause names a document; its
+    quantities are then ``claimed``."""
     premises: list[Premise] = []
     for sentence in split_sentences(question):
         for clause in _CLAUSE.split(sentence):
@@ -81,7 +86,8 @@ def stated_premises(question: str) -> list[Premise]:
                 continue
             if _asks_quantity(clause):
                 continue
-            premises += [Premise(q.text, q) for q in find_quantities(clause)
+            claimed = bool(names_document and names_document(clause))
+            premises += [Premise(q.text, q, claimed) for q in find_quantities(clause)
                          if q.kind in _PREMISE_KINDS and clause[max(0, q.start - 1):q.start] not in ("哪", "几")]
         if _FIRST_PERSON.search(sentence):
             continue
@@ -139,8 +145,10 @@ class PremiseCheck:
                 texts.setdefault(str(meta.get("doc_id", "")), []).append(str(meta["clause_text"]))
         return cls({doc_id: "\n".join(parts) for doc_id, parts in texts.items()}, vocabulary)
 
-    def __init__(self, document_texts: dict[str, str], vocabulary: set[str]) -> None:
+    def __init__(self, document_texts: dict[str, str], vocabulary: set[str],
+                 names_document: Callable[[str], bool] | None = None) -> None:
         self.document_texts = document_texts
+        self.names_document = names_document  # whether a clause of a question names a document (by title or alias)
         self.vocabulary = vocabulary  # every BM25 term of the index: a name none of whose terms is there is absent
         self._quantities: dict[str, list[Quantity]] = {}
         self._terms: dict[str, set[str]] = {}
@@ -190,14 +198,23 @@ class PremiseCheck:
             return set(tokenize(premise.text)) <= self.vocabulary
         return any(premise.quantity.matches(q) for doc_id in self.document_texts for q in self._doc(doc_id)[1])
 
-    def unsupported(self, question: str, doc_ids: list[str]) -> tuple[Premise, bool] | None:
-        """(the first premise the documents ``doc_ids`` do not state, whether the index states it anywhere)."""
-        premises = stated_premises(question)
+    def unsupported(self, question: str, doc_ids: list[str], clauses: Iterable[str] = ()) -> tuple[Premise, bool] | None:
+        """(the first premise the documents ``doc_ids`` do not state, whether the index states it anywhere).
+
+        An amount, share, count or duration that the question says a named document states ("the Beijing plan caps
+        fees at 5%") must be stated by one of the ``clauses`` the answer would come from (when given): a plan that
+        sets a 5% target elsewhere does not cap fees at 5%. Other quantities, and years and dates (the plan's title
+        names its years), may be stated anywhere in the documents: "入职第一周公司组织了三天培训" drops its subject,
+        and is the asker's situation, not a claim about a clause."""
+        premises = stated_premises(question, self.names_document)
         if not premises:
             return None
         sources = [self._doc(d) for d in dict.fromkeys(doc_ids)]
+        clause_quantities = [q for text in dict.fromkeys(clauses) for q in find_quantities(text)]
         for premise in premises:
-            if premise.quantity is not None:
+            if premise.claimed and clause_quantities and premise.quantity.kind in _CLAUSE_KINDS:
+                found = any(premise.quantity.matches(q) for q in clause_quantities)
+            elif premise.quantity is not None:
                 found = any(premise.quantity.matches(q) for _, quantities, _ in sources for q in quantities)
             else:
                 # a name is looked for only in documents of its own script: "东北" cannot be in an English text,

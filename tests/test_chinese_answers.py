@@ -126,3 +126,22 @@ def test_a_chinese_question_on_a_topic_no_document_mentions_is_declined(zh_assis
 ])
 def test_a_colloquial_chinese_question_on_a_covered_topic_is_not_called_off_topic(zh_assistant, question: str) -> None:
     assert zh_assistant.answerer.premises.unmentioned_topic(question) == []
+
+
+def test_a_question_that_names_an_article_and_asks_a_second_thing_answers_both(zh_assistant) -> None:
+    """The named article answers the first ask; the second ask is searched on its own, not pinned to it."""
+    answer = zh_assistant.ask("我刚入职一家物流公司，签了三年合同。劳动合同法第十九条说我的试用期最长能定多久？"
+                              "试用期的工资最低能给到多少？")
+    cited = [c.clause_id for c in answer.citations]
+    assert answer.answered and cited[0] == "labor-contract-law-2012#A19", cited
+    assert "labor-contract-law-2012#A20" in cited and "百分之八十" in answer.answer
+    assert [p["citations"][0] for p in answer.parts] == ["labor-contract-law-2012#A19", "labor-contract-law-2012#A20"]
+
+
+def test_an_amount_a_named_law_is_said_to_state_must_be_in_the_article_that_answers(zh_assistant) -> None:
+    """百分之五十 is in the law (第八十五条, a compensation rate), not in the article on probation pay: the false
+    claim is declined; the true one (百分之八十, 第二十条) is answered."""
+    false = zh_assistant.ask("劳动合同法规定试用期工资不得低于约定工资的百分之五十，这个比例是按税前还是税后算？")
+    assert not false.answered and false.decline_reason == "not stated 百分之五十", false.decline_reason
+    true = zh_assistant.ask("劳动合同法规定试用期工资不得低于约定工资的百分之八十，这个比例是按什么工资算？")
+    assert true.answered and _first(true) == "labor-contract-law-2012#A20"

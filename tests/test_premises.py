@@ -45,6 +45,15 @@ def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situati
     assert stated_premises("我们公司刚扩到一百二十人，委员会该由哪些人组成？") == []
 
 
+def test_a_quantity_is_claimed_when_its_clause_names_a_document() -> None:
+    names_law = lambda clause: "劳动合同法" in clause or "Beijing plan" in clause  # noqa: E731
+    premises = stated_premises("劳动合同法规定试用期不超过六个月，入职第一周组织了三天培训，这合法吗？", names_law)
+    assert [(p.text, p.claimed) for p in premises] == [("六个月", True), ("三天", False)]
+    assert [p.claimed for p in stated_premises("My agency takes 8%, but the Beijing plan caps fees at 5%.",
+                                               names_law)] == [True]
+    assert not any(p.claimed for p in stated_premises("劳动合同法规定试用期不超过六个月，对吗？"))  # no name check
+
+
 @pytest.mark.parametrize("question, absent", [
     ("Since the Beijing plan was extended to 2027, what new targets does it set?", "2027"),
     ("Is the CNY 500,000 deposit for HR agencies refundable?", "500,000"),
