@@ -115,6 +115,13 @@ def _asks_quantity(clause: str) -> bool:
     return has_cjk(clause) and bool(_ZH_ASKS_QUANTITY.search(clause))
 
 
+def _states(stated: Quantity, premise: Quantity) -> bool:
+    """Whether a quantity of the text states the premise: the same value, and the premise's unit if it has one. A
+    bare number does not state a duration or an amount: the "six" of "six fundamental regulations" is not "every
+    six months"."""
+    return premise.matches(stated) and (not premise.unit or bool(stated.unit))
+
+
 def _name_in(name: str, text: str, terms: set[str]) -> bool:
     if has_cjk(name):
         return name in text
@@ -196,7 +203,7 @@ class PremiseCheck:
         """Whether any indexed document states the premise."""
         if premise.quantity is None:
             return set(tokenize(premise.text)) <= self.vocabulary
-        return any(premise.quantity.matches(q) for doc_id in self.document_texts for q in self._doc(doc_id)[1])
+        return any(_states(q, premise.quantity) for doc_id in self.document_texts for q in self._doc(doc_id)[1])
 
     def unsupported(self, question: str, doc_ids: list[str], clauses: Iterable[str] = ()) -> tuple[Premise, bool] | None:
         """(the first premise the documents ``doc_ids`` do not state, whether the index states it anywhere).
@@ -213,9 +220,9 @@ class PremiseCheck:
         clause_quantities = [q for text in dict.fromkeys(clauses) for q in find_quantities(text)]
         for premise in premises:
             if premise.claimed and clause_quantities and premise.quantity.kind in _CLAUSE_KINDS:
-                found = any(premise.quantity.matches(q) for q in clause_quantities)
+                found = any(_states(q, premise.quantity) for q in clause_quantities)
             elif premise.quantity is not None:
-                found = any(premise.quantity.matches(q) for _, quantities, _ in sources for q in quantities)
+                found = any(_states(q, premise.quantity) for _, quantities, _ in sources for q in quantities)
             else:
                 # a name is looked for only in documents of its own script: "东北" cannot be in an English text,
                 # whatever it says about the northeast

@@ -93,3 +93,12 @@ def test_cheng_of_a_word_is_no_tenth() -> None:
     assert find_quantities("规则一成不变") == []
     assert [q.kind for q in find_quantities("七成员单位")] == ["number"]
     assert stated_in(_one("涨两成"), "上涨百分之二十")
+
+
+def test_the_last_day_of_a_range_of_dates_is_a_date() -> None:
+    """"7月28日到29日" and "July 28 to 29" end on the 29th; neither states 29 days."""
+    for text, value in (("2021年7月28日到29日", 20210729), ("held from July 28 to 29 in Chongqing", 729)):
+        last = find_quantities(text)[-1]
+        assert (last.kind, last.value) == ("date", value)
+    assert [q.kind for q in find_quantities("自用工之日起三十日内")] == ["duration"]
+    assert find_quantities("7月28日到29日")[-1].matches(find_quantities("July 28 to 29")[-1])

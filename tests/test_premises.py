@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from assistant.premises import stated_premises
+from assistant.premises import PremiseCheck, stated_premises
 
 
 def test_premises_are_the_stated_quantities_and_names_outside_the_askers_situation() -> None:
@@ -118,3 +118,12 @@ def test_an_answer_names_its_document_and_drops_an_opening_connective(assistant)
     assert answer.answer.startswith(answer.preface) and answer.preface.endswith(":")
     body = answer.answer.removeprefix(answer.preface).strip()
     assert not body.lower().startswith(("notably", "additionally", "moreover", "furthermore", "in addition"))
+
+
+def test_a_bare_number_does_not_state_a_duration_or_an_amount() -> None:
+    """"six fundamental regulations" is not "every six months"; "within six months" is."""
+    question = "The plan makes agencies renew their records every six months. Where do they file?"
+    check = PremiseCheck({"plan": "It sets out six fundamental regulations."}, set())
+    found = check.unsupported(question, ["plan"])
+    assert found is not None and found[0].text == "six months" and found[1] is False
+    assert PremiseCheck({"plan": "Records are renewed within six months."}, set()).unsupported(question, ["plan"]) is None
