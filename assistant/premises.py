@@ -36,8 +36,9 @@ from ingest.sentences import split_sentences
 TOPIC_MIN_ABSENT, TOPIC_ABSENT_SHARE = 3, 0.6
 _PREMISE_KINDS = ("amount", "percent", "date", "year", "duration", "count")
 _CLAUSE_KINDS = ("amount", "percent", "duration", "count")  # stated by the clause that answers, not just its document
-# Clauses of a sentence: a comma or semicolon, not the thousands comma of "500,000"
-_CLAUSE = re.compile(r"[，；;]|,(?!\d)")
+# Clauses of a sentence: a comma or semicolon, not the thousands comma of "500,000"; and a full stop the sentence
+# splitter kept ("… retires in 8. what type of contract …": a part cut from mid-sentence starts in lower case)
+_CLAUSE = re.compile(r"[，；;]|,(?!\d)|(?<=[.!?])\s+(?=[A-Za-z])")
 # The asker reporting what a document says: what follows is a premise about the document
 _HEARSAY = re.compile(r"^\s*(?:but |and |so )?(?:i|we)(?:'ve| have)? (?:heard|read|was told|were told|saw|understand|"
                       r"gather|hear)(?: that)?\b", re.IGNORECASE)

@@ -52,6 +52,10 @@ def test_a_quantity_is_claimed_when_its_clause_names_a_document() -> None:
     assert [p.claimed for p in stated_premises("My agency takes 8%, but the Beijing plan caps fees at 5%.",
                                                names_law)] == [True]
     assert not any(p.claimed for p in stated_premises("劳动合同法规定试用期不超过六个月，对吗？"))  # no name check
+    # a part cut from mid-sentence starts in lower case; the sentence before it is still the asker's situation
+    situation = stated_premises("He has worked there 12 years. what contract does the Labour Contract Law give him?",
+                                lambda clause: "Labour Contract Law" in clause)
+    assert [(p.text, p.claimed) for p in situation if p.quantity] == [("12 years", False)]
 
 
 @pytest.mark.parametrize("question, absent", [
