@@ -218,7 +218,8 @@ class PremiseCheck:
         if not premises:
             return None
         sources = [self._doc(d) for d in dict.fromkeys(doc_ids)]
-        clause_quantities = [q for text in dict.fromkeys(clauses) for q in find_quantities(text)]
+        claimed = any(p.claimed for p in premises)  # the clauses are read only when something is claimed of them
+        clause_quantities = [q for text in dict.fromkeys(clauses) for q in find_quantities(text)] if claimed else []
         for premise in premises:
             if premise.claimed and clause_quantities and premise.quantity.kind in _CLAUSE_KINDS:
                 found = any(_states(q, premise.quantity) for q in clause_quantities)
