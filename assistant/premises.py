@@ -153,10 +153,10 @@ class PremiseCheck:
                 texts.setdefault(str(meta.get("doc_id", "")), []).append(str(meta["clause_text"]))
         return cls({doc_id: "\n".join(parts) for doc_id, parts in texts.items()}, vocabulary)
 
-    def __init__(self, document_texts: dict[str, str], vocabulary: set[str],
-                 names_document: Callable[[str], bool] | None = None) -> None:
+    def __init__(self, document_texts: dict[str, str], vocabulary: set[str]) -> None:
         self.document_texts = document_texts
-        self.names_document = names_document  # whether a clause of a question names a document (by title or alias)
+        # whether a clause of a question names a document (by title or alias); set by the Assistant, which has the names
+        self.names_document: Callable[[str], bool] | None = None
         self.vocabulary = vocabulary  # every BM25 term of the index: a name none of whose terms is there is absent
         self._quantities: dict[str, list[Quantity]] = {}
         self._terms: dict[str, set[str]] = {}
@@ -218,10 +218,11 @@ class PremiseCheck:
         if not premises:
             return None
         sources = [self._doc(d) for d in dict.fromkeys(doc_ids)]
-        claimed = any(p.claimed for p in premises)  # the clauses are read only when something is claimed of them
-        clause_quantities = [q for text in dict.fromkeys(clauses) for q in find_quantities(text)] if claimed else []
+        by_clause = [p for p in premises if p.claimed and p.quantity is not None and p.quantity.kind in _CLAUSE_KINDS]
+        # the clauses are read only when a quantity is claimed of them
+        clause_quantities = [q for text in dict.fromkeys(clauses) for q in find_quantities(text)] if by_clause else []
         for premise in premises:
-            if premise.claimed and clause_quantities and premise.quantity.kind in _CLAUSE_KINDS:
+            if premise in by_clause and clause_quantities:
                 found = any(_states(q, premise.quantity) for q in clause_quantities)
             elif premise.quantity is not None:
                 found = any(_states(q, premise.quantity) for _, quantities, _ in sources for q in quantities)

@@ -180,14 +180,14 @@ def find_quantities(text: str) -> list[Quantity]:
             continue
         unit_end = _unit_after(text, end)
         unit, stop = unit_end if unit_end else ("", end)
-        previous = max(out[-1:] + [d for d in english_dates if d.end <= start], key=lambda q: q.end, default=None)
-        if ((unit == "day" and text[stop - 1:stop] in ("日", "号") or not unit and 1 <= value <= 31)
-                and previous is not None and previous.kind == "date" and int(previous.value) % 100
-                and _RANGE_TO.fullmatch(text[previous.end:start])):
-            # "7月28日到29日", "July 28 to 29": the last day of a range of dates, not 29 days or a bare 29
-            day = float(int(previous.value) // 100 * 100 + int(value))
-            out.append(Quantity(day, "date", "date", text[start:stop], start, stop))
-            continue
+        if unit == "day" and text[stop - 1:stop] in ("日", "号") or not unit and 1 <= value <= 31:
+            previous = max(out[-1:] + [d for d in english_dates if d.end <= start], key=lambda q: q.end, default=None)
+            if (previous is not None and previous.kind == "date" and int(previous.value) % 100
+                    and _RANGE_TO.fullmatch(text[previous.end:start])):
+                # "7月28日到29日", "July 28 to 29": the last day of a range of dates, not 29 days or a bare 29
+                day = float(int(previous.value) // 100 * 100 + int(value))
+                out.append(Quantity(day, "date", "date", text[start:stop], start, stop))
+                continue
         if not unit and _CURRENCY_BEFORE.search(text[max(0, start - 6):start]):
             unit = "yuan"
         if unit in ("year", "") and value == int(value) and 1900 <= value <= 2100 and _looks_like_calendar_year(
