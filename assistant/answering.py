@@ -75,6 +75,7 @@ class ExtractiveAnswerer:
     CHUNK_WEIGHT = 1.5
     ANSWER_TYPE_BONUS = 0.05
     SECOND_SENTENCE_MARGIN = 0.09
+    PART_SENTENCE_MARGIN = 0.2  # for one ask of a two-ask question (Settings.part_answer_sentences)
     CANDIDATE_CHUNKS = 4
 
     def __init__(self, settings: Settings, document_frequency: dict[str, int], n_chunks: int,
@@ -135,11 +136,12 @@ class ExtractiveAnswerer:
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
             lookup: bool = False, absent: str = "", named: set[str] | None = None,
-            translated: Sequence[Term] = ()) -> Answer:
+            translated: Sequence[Term] = (), part: bool = False) -> Answer:
         """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present.
         ``absent``: a clause the question names in a document that has no such clause ("劳动合同法 第一百零五条"):
         whatever it asks about that clause, no other clause answers it. ``named``: the documents the question names
-        (by title or alias): evidence from other documents does not answer it, and the answer says where it is."""
+        (by title or alias): evidence from other documents does not answer it, and the answer says where it is.
+        ``part``: the question is one ask of a two-ask question, whose answer quotes more (``_choose``)."""
         if absent:
             return self._decline(question, hits, [], 0.0, f"{NOT_MENTIONED} {absent}")
         if not hits:
@@ -154,7 +156,7 @@ class ExtractiveAnswerer:
             return self._decline(question, hits, [], 0.0, WEAK_SUPPORT)
         best = scored[0]
         support = self.support(best)
-        chosen = self._choose(scored)
+        chosen = self._choose(scored, part)
         # a false premise first: it is the truest reason ("do not mention Shanghai", not "do not state the wage")
         reason = (self._premise_reason(question, chosen, scored)
                   or self._decline_reason(question, support, " ".join(s.row.text for s in chosen), best.row.text))
@@ -193,9 +195,16 @@ class ExtractiveAnswerer:
         detail = unanswered_detail(question, evidence)
         return f"{MISSING_DETAIL} {detail}" if detail else ""
 
-    def _choose(self, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+    def _choose(self, scored: list[ScoredSentence], part: bool = False) -> list[ScoredSentence]:
         """The best sentence, the sentence after it when that one continues it ("These include …"), plus close
-        runners-up (same clause first), at most ``answer_sentences``."""
+        runners-up (same clause first), at most ``answer_sentences``.
+
+        One ask of a two-ask question (``part``) takes runners-up from further down, up to ``part_answer_sentences``:
+        the answer to the whole question already leads, and what the part asks is often in its second-best clause
+        (answerable passing 0.662 -> 0.680 on the seed texts' development sets, 0.680 -> 0.695 on the Chinese laws';
+        right clause first and declines unchanged)."""
+        limit = self.settings.part_answer_sentences if part else self.settings.answer_sentences
+        base_margin = self.PART_SENTENCE_MARGIN if part else self.SECOND_SENTENCE_MARGIN
         best = scored[0]
         following = {(s.hit.chunk_id, s.row.position - 1): s for s in scored if _CONTINUES.match(s.row.text)}
         # "These institutions may also …" names its subject in the sentence before: that one leads
@@ -207,7 +216,7 @@ class ExtractiveAnswerer:
             run, walk = [], s
             while _ANAPHOR.match(_without_connective(walk.row.text)):
                 walk = preceding.get((walk.hit.chunk_id, walk.row.position))
-                if walk is None or len(run) + 1 >= self.settings.answer_sentences:
+                if walk is None or len(run) + 1 >= limit:
                     return []
                 run.insert(0, walk)
             return run
@@ -237,15 +246,15 @@ class ExtractiveAnswerer:
             before = antecedents(s) if not chosen and not listed else []
             extra = max(len(listed) - 1, 0) if listed else extra
             for pick in (*before, *(listed or [s]), following.get((s.hit.chunk_id, s.row.position))):
-                if pick is not None and len(chosen) < self.settings.answer_sentences + extra and pick.row.text not in {
+                if pick is not None and len(chosen) < limit + extra and pick.row.text not in {
                         c.row.text for c in chosen}:
                     chosen.append(pick)
 
         take(best)
         for s in scored[1:]:
-            if len(chosen) >= self.settings.answer_sentences + extra:
+            if len(chosen) >= limit + extra:
                 break
-            margin = self.SECOND_SENTENCE_MARGIN * (1.5 if s.hit.chunk_id == best.hit.chunk_id else 1.0)
+            margin = base_margin * (1.5 if s.hit.chunk_id == best.hit.chunk_id else 1.0)
             if s.score >= best.score - margin:
                 take(s)
         return chosen

@@ -170,7 +170,7 @@ class Assistant:
             # a part searched on its own still knows the documents the question names ("… and what does it say about …")
             parts = answer_in_parts(
                 text, lambda part: self._ask_one(part, top_k, allowed, "none", None, mentioned,
-                                                 resolve(part, self.names, mentioned)),
+                                                 resolve(part, self.names, mentioned), part=True),
                 whole, split) if several else None
             if parts is not None and (llm or self.settings.llm) != "none":
                 # one model call per part would be too slow
@@ -185,18 +185,18 @@ class Assistant:
 
     def _ask_one(self, text: str, top_k: int, allowed: set[str] | None, llm: str | None,
                  on_text: Callable[[str], None] | None, mentioned: list[str] | None = None,
-                 reference: Reference | None = None) -> Answer:
+                 reference: Reference | None = None, part: bool = False) -> Answer:
         """One ask: references resolved (unless the caller has), the question embedded once, retrieved, answered or
-        declined."""
+        declined. ``part``: one ask of a two-ask question."""
         if mentioned is None:
             mentioned = self.names.mentioned(text)
             reference = resolve(text, self.names, mentioned)
         query_vector = self.retriever.embedder.embed_query(self.names.for_embedding(text, mentioned))
-        return self._answer(text, top_k, allowed, reference, query_vector, set(mentioned), llm, on_text)
+        return self._answer(text, top_k, allowed, reference, query_vector, set(mentioned), llm, on_text, part)
 
     def _answer(self, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
                 query_vector, mentioned: set[str], llm: str | None = None,
-                on_text: Callable[[str], None] | None = None) -> Answer:
+                on_text: Callable[[str], None] | None = None, part: bool = False) -> Answer:
         pinned = self._pinned(reference, allowed, query_vector)
         retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector,
                                             mentioned)
@@ -208,7 +208,7 @@ class Assistant:
         absent = reference.named_in(self.state.docs) if reference is not None and not pinned and self._numbered_so(
             reference) else ""
         answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent,
-                                   named=self.names.named(text), translated=retrieval.translated)
+                                   named=self.names.named(text), translated=retrieval.translated, part=part)
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer = self.generator.finish(text, hits, answer, llm, on_text, lookup)  # after the decline gate
         if answer.mode == "generated":

@@ -62,6 +62,9 @@ class Settings:
     # answering
     max_question_chars: int = 2000
     answer_sentences: int = 3
+    # one ask of a two-ask question quotes more: the whole question's answer leads with its own three sentences, and
+    # a part's second-best clause often holds what that part asks (evals/GOLD.md, session 14)
+    part_answer_sentences: int = 4
     min_support: float = 0.82  # cosine of question and best sentence; calibrated on evals/gold.jsonl (report)
     # e5's cosines sit at different heights per language pair: Chinese questions over Chinese text score 0.87-0.95
     # answerable or not, English ones over Chinese text 0.77-0.85. Each pair's threshold declines the same share

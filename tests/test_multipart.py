@@ -84,3 +84,32 @@ def test_a_part_the_documents_do_not_answer_is_named_and_the_others_still_add_th
         [], [], answered=False)}.__getitem__, whole) is None
     # without a whole answer to lead, an unanswered part still makes the question one ask
     assert answer_in_parts(question, by_part.__getitem__, None) is None
+
+
+def _scored(scores: list[float]):
+    """Sentences of four clauses, best first, with the given scores (no continuation, anaphor or list)."""
+    import numpy as np
+
+    from assistant.answering import ScoredSentence
+    from assistant.retrieval import Hit, SentenceRow
+
+    out = []
+    for n, score in enumerate(scores):
+        hit = Hit(f"D#{n}", f"Clause {n} text.", {"clause_id": f"D#{n}", "doc_id": "D"})
+        out.append(ScoredSentence(hit, SentenceRow(hit.chunk_id, 0, f"Clause {n} says thing {n}.", np.zeros(3)),
+                                  score, 0.0, score))
+    return out
+
+
+def test_one_ask_of_a_two_ask_question_quotes_runners_up_a_single_question_leaves_out() -> None:
+    from assistant.answering import ExtractiveAnswerer
+    from common.settings import Settings
+
+    answerer = ExtractiveAnswerer(Settings(), {}, 1)
+    scored = _scored([0.90, 0.86, 0.80, 0.75, 0.72, 0.60])
+    # a question on its own: runners-up within SECOND_SENTENCE_MARGIN only
+    assert [s.hit.clause_id for s in answerer._choose(scored)] == ["D#0", "D#1"]
+    # one ask of two: runners-up further down, up to part_answer_sentences
+    assert [s.hit.clause_id for s in answerer._choose(scored, part=True)] == ["D#0", "D#1", "D#2", "D#3"]
+    assert len(answerer._choose(_scored([0.9] * 8), part=True)) == Settings().part_answer_sentences
+    assert len(answerer._choose(_scored([0.9] * 8))) == Settings().answer_sentences
