@@ -242,7 +242,10 @@ def render_generation(report: dict[str, Any]) -> list[str]:
 def diagnose(assistant, item: dict[str, Any], answer: dict[str, Any], row: dict[str, Any]) -> dict[str, str]:
     """Why a product answer failed: retrieval miss, wrong sentence chosen, threshold or label."""
     support = answer.get("support")
-    support_txt = f"support {support:.3f} vs min_support {assistant.settings.min_support}" if support is not None else ""
+    # the threshold of this question's language pair (an English question over Chinese text has its own)
+    evidence = next((c.get("quote", "") for c in (answer.get("citations") or answer.get("related") or [])), "")
+    threshold = assistant.answerer.min_support(item["question"], evidence)
+    support_txt = f"support {support:.3f} vs min_support {threshold}" if support is not None else ""
     if answer.get("error"):
         return {"reason": THRESHOLD, "detail": f"question rejected as malformed: {answer['error']}"}
     if not item["answerable"]:
