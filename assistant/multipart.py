@@ -16,6 +16,8 @@ The scene can pull every part to the clause the whole answer already cites ("We'
 "which platform should firms join?" to the headhunting clause). A part that finds only that clause is searched
 again on its own (answerable passing 0.679 -> 0.685 on the seed texts, 0.678 -> 0.689 on the Chinese laws; right
 clause first unchanged, since the whole answer leads). Searching every part without the scene lost English answers.
+A part quotes up to ``Settings.part_answer_sentences`` sentences, reaching further down its ranking than a question on
+its own does (``ExtractiveAnswerer._choose``): what the part asks is often in its second or third clause.
 """
 
 from __future__ import annotations
