@@ -201,8 +201,8 @@ class ExtractiveAnswerer:
 
         One ask of a two-ask question (``part``) takes runners-up from further down, up to ``part_answer_sentences``:
         the answer to the whole question already leads, and what the part asks is often in its second-best clause
-        (answerable passing 0.662 -> 0.680 on the seed texts' development sets, 0.680 -> 0.695 on the Chinese laws';
-        right clause first and declines unchanged)."""
+        (answerable passing 0.667 -> 0.680 on the seed texts' development sets, 0.692 -> 0.706 on the Chinese laws';
+        right clause first and declines unchanged; evals/GOLD.md, session 14)."""
         limit = self.settings.part_answer_sentences if part else self.settings.answer_sentences
         base_margin = self.PART_SENTENCE_MARGIN if part else self.SECOND_SENTENCE_MARGIN
         best = scored[0]
