@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
+
+from assistant.answering import ExtractiveAnswerer, ScoredSentence
 from assistant.multipart import answer_in_parts, split_parts
+from assistant.retrieval import Hit, SentenceRow
 from assistant.types import Answer, Citation
+from common.settings import Settings
 
 
 def test_split_parts() -> None:
@@ -86,13 +91,8 @@ def test_a_part_the_documents_do_not_answer_is_named_and_the_others_still_add_th
     assert answer_in_parts(question, by_part.__getitem__, None) is None
 
 
-def _scored(scores: list[float]):
-    """Sentences of four clauses, best first, with the given scores (no continuation, anaphor or list)."""
-    import numpy as np
-
-    from assistant.answering import ScoredSentence
-    from assistant.retrieval import Hit, SentenceRow
-
+def _scored(scores: list[float]) -> list[ScoredSentence]:
+    """One sentence per clause, in the given order and with the given scores (no continuation, anaphor or list)."""
     out = []
     for n, score in enumerate(scores):
         hit = Hit(f"D#{n}", f"Clause {n} text.", {"clause_id": f"D#{n}", "doc_id": "D"})
@@ -102,9 +102,6 @@ def _scored(scores: list[float]):
 
 
 def test_one_ask_of_a_two_ask_question_quotes_runners_up_a_single_question_leaves_out() -> None:
-    from assistant.answering import ExtractiveAnswerer
-    from common.settings import Settings
-
     answerer = ExtractiveAnswerer(Settings(), {}, 1)
     scored = _scored([0.90, 0.86, 0.80, 0.75, 0.72, 0.60])
     # a question on its own: runners-up within SECOND_SENTENCE_MARGIN only
