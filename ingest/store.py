@@ -27,6 +27,10 @@ log = logging.getLogger(__name__)
 
 STATE_ID = "state"
 SCHEMA_VERSION = 1
+# Cosine space, and a search beam (ef) ten times the largest candidate list (Settings.sentence_candidates = 40): at
+# the default ef of 100, HNSW may miss one of the 40 nearest sentences, and a search on Chroma then ranks differently
+# from the exact in-memory search over the same vectors (assistant.memory_index).
+HNSW_METADATA = {"hnsw:space": "cosine", "hnsw:search_ef": 400, "hnsw:construction_ef": 200}
 
 
 class IndexUnavailable(RuntimeError):
@@ -176,8 +180,7 @@ class IndexStore:
     # -- collections ----------------------------------------------------------
     def collection(self, name: str, create: bool = False):
         if create:
-            return self.client.get_or_create_collection(name, embedding_function=None,
-                                                        metadata={"hnsw:space": "cosine"})
+            return self.client.get_or_create_collection(name, embedding_function=None, metadata=HNSW_METADATA)
         return self.client.get_collection(name, embedding_function=None)
 
     def fresh_generation(self, previous: IndexState | None) -> int:
