@@ -9,10 +9,11 @@ it, and a name for reports. Rows apply to English and Chinese questions alike.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-from common.analysis import has_cjk, tokenize
+from common.analysis import has_cjk, quiet_jieba, tokenize
 from common.lexicon import Lexicon
 from common.numerals import find_quantities
 from ingest.sentences import split_sentences
@@ -264,8 +265,46 @@ def asked_quantity_terms(question: str) -> set[str]:
     return {t for t in tokenize(" ".join(words[:2])) if not t.isdigit()}
 
 
+_ZH_CLAUSE = re.compile(r"[，,；;。？?！!\n]")
+_ZH_SENTENCE = re.compile(r"[；;。？?！!\n]")  # a number and its subject can sit in two clauses of one sentence
+
+# A noun says what is asked when it is rarer in general Chinese than this (jieba's bundled IDF table, built from a
+# general corpus, not from the indexed texts: 规定, 单位, 公司, 时间 fall below it; 试用期, 注册资本, 工资 do not). Half the
+# table's median; words it does not know count as specific.
+ZH_SPECIFIC_IDF = 6.0
+
+
+def asked_quantity_nouns_zh(question: str) -> set[str]:
+    """The nouns of the clause of a Chinese question that asks for a quantity ("服务期最长能约定几年" → 服务, …):
+    what the number must be about. Empty when no clause asks for one."""
+    if not has_cjk(question):
+        return set()
+    asking = [c for c in _ZH_CLAUSE.split(question) if NUMBER_QUESTION.search(c)]
+    if not asking:
+        return set()
+    idf = _jieba_idf()
+    return {w.word for c in asking for w in quiet_jieba().posseg.cut(c)
+            if len(w.word) >= 2 and (w.flag.startswith("n") and not w.flag.startswith("nr") or w.flag == "vn")
+            and idf.get(w.word, ZH_SPECIFIC_IDF) >= ZH_SPECIFIC_IDF and not NUMBER_QUESTION.search(w.word)}
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba_idf() -> dict[str, float]:
+    quiet_jieba()
+    import jieba.analyse
+
+    return jieba.analyse.default_tfidf.idf_freq
+
+
 def quantity_is_about(question: str, evidence: str) -> bool:
-    """A number stands within ``NEAR_WORDS`` words of the asked thing (true when no quantity is asked)."""
+    """A number stands within ``NEAR_WORDS`` words of the asked thing (true when no quantity is asked). In Chinese,
+    a sentence of the evidence that states a quantity names one of the nouns of the asking clause ("医疗期有几个月"
+    is not answered by an article that names the 医疗期 and states only years of service)."""
+    if has_cjk(question) and has_cjk(evidence):
+        # only nouns the evidence uses tell where its numbers stand: the question's own word for a thing (员工 for
+        # 劳动者) says nothing about them
+        nouns = {n for n in asked_quantity_nouns_zh(question) if n in evidence}
+        return not nouns or any(any(n in c for n in nouns) for c in _ZH_SENTENCE.split(evidence) if find_quantities(c))
     asked = asked_quantity_terms(question)
     if not asked or has_cjk(evidence):  # an English question over Chinese text shares no words with it
         return True

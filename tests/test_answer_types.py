@@ -84,6 +84,9 @@ def test_detail_is_required_and_recognised(question, evidence_with):
      "The plan aims to foster two enterprises with an annual operating revenue of CNY 100 billion each by 2025."),
     # a ratio asked for is a percentage, whatever other numbers the evidence holds
     ("贴息比例是多少？", "对符合条件的企业给予贴息，每家最高100万元。"),
+    # a Chinese number must be about a noun of the asking clause: this article's only figure is about years of service
+    ("公司出钱培训了员工，服务期最长能约定几年？",
+     "用人单位为劳动者提供专项培训费用的，可以与该劳动者订立协议，约定服务期。劳动者在该用人单位连续工作满十年的，应当订立无固定期限劳动合同。"),
 ])
 def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer(question, evidence):
     assert not answers_type(question, evidence)
@@ -94,6 +97,8 @@ def test_evidence_without_the_asked_detail_about_the_asked_thing_does_not_answer
     ("How many parks will Beijing build by 2025?", "By 2025, the plan aims to establish five to ten parks."),
     ("How many people did HR services help find jobs in 2020?", "In 2020, HR services helped 290 million people."),
     ("试用期工资最少按多少比例发？", "试用期的工资不得低于劳动合同约定工资的百分之八十。"),
+    # general words of the asking clause (规定, 单位) need not be there; the specific one (注册资本) is
+    ("劳动合同法规定劳务派遣单位注册资本最少多少？", "经营劳务派遣业务应当具备下列条件：（一）注册资本不得少于人民币二百万元；"),
 ])
 def test_targets_answer_questions_about_targets_and_facts_answer_questions_about_facts(question, evidence):
     assert answers_type(question, evidence)
