@@ -27,6 +27,7 @@ from assistant.types import Answer, Citation
 from common.analysis import has_cjk, tokenize
 from common.lexicon import Term
 from common.settings import Settings
+from ingest.chunking import count_tokens
 
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
 WEAK_SUPPORT, MISSING_DETAIL = "weak support", "missing"
@@ -250,7 +251,12 @@ class ExtractiveAnswerer:
                         c.row.text for c in chosen}:
                     chosen.append(pick)
 
-        take(best)
+        whole = self._whole_clause(best, scored)
+        if whole:  # counts as one sentence against the limit, as a list does
+            chosen.extend(whole)
+            extra = len(whole) - 1
+        else:
+            take(best)
         for s in scored[1:]:
             if len(chosen) >= limit + extra:
                 break
@@ -258,6 +264,19 @@ class ExtractiveAnswerer:
             if s.score >= best.score - margin:
                 take(s)
         return chosen
+
+    def _whole_clause(self, best: ScoredSentence, scored: list[ScoredSentence]) -> list[ScoredSentence]:
+        """Every sentence of the best sentence's clause, in reading order, when that clause is one chunk and short (at
+        most ``Settings.whole_clause_tokens`` tokens: about the same length of text in either language); else []. A
+        short clause read whole is checked at a glance, and its other sentences often hold the limit or the exception
+        the question asks about ("……不得超过一个月；……不得超过二个月")."""
+        if best.hit.meta.get("window", 0) not in (0, "0"):
+            return []
+        text = str(best.hit.meta.get("clause_text", best.hit.text))
+        mine = sorted((s for s in scored if s.hit.chunk_id == best.hit.chunk_id), key=lambda s: s.row.position)
+        if len(mine) < 2 or count_tokens(text) > self.settings.whole_clause_tokens:
+            return []
+        return mine
 
     def _out_of_scope(self, question: str, named: set[str], chosen: list[ScoredSentence], hits: list[Hit],
                       scored: list[ScoredSentence], support: float) -> Answer:

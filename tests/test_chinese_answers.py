@@ -145,3 +145,20 @@ def test_an_amount_a_named_law_is_said_to_state_must_be_in_the_article_that_answ
     assert not false.answered and false.decline_reason == "not stated 百分之五十", false.decline_reason
     true = zh_assistant.ask("劳动合同法规定试用期工资不得低于约定工资的百分之八十，这个比例是按什么工资算？")
     assert true.answered and _first(true) == "labor-contract-law-2012#A20"
+
+
+def test_a_short_article_is_quoted_whole(zh_assistant) -> None:
+    """第十条 is three short sentences; the question asks its third, and the answer quotes all three, in order."""
+    answer = zh_assistant.ask("用工前先签了劳动合同的，劳动关系是签合同时建立还是上班时建立？")
+    assert answer.answered and _first(answer) == "labor-contract-law-2012#A10", answer.answer
+    quote = answer.citations[0].quote
+    sentences = ["应当订立书面劳动合同。", "应当自用工之日起一个月内订立书面劳动合同。", "劳动关系自用工之日起建立。"]
+    assert all(s in quote for s in sentences) and sorted(sentences, key=quote.index) == sentences
+
+
+def test_a_number_about_something_else_does_not_answer_a_chinese_quantity_question(zh_assistant) -> None:
+    """第二十二条 names the 服务期 but sets no length for it; its figures (if any are near) are about other things.
+    The question is declined in Chinese, with the article among the related ones."""
+    answer = zh_assistant.ask("公司出钱送我去培训，劳动合同法规定服务期最长能约定几年？")
+    assert not answer.answered and answer.decline_reason == "missing number", answer.answer
+    assert answer.answer.startswith(MESSAGES["decline"]["zh"])
