@@ -65,9 +65,9 @@ class Settings:
     # one ask of a two-ask question quotes more: the whole question's answer leads with its own three sentences, and
     # a part's second-best clause often holds what that part asks (evals/GOLD.md, session 14)
     part_answer_sentences: int = 4
-    # a clause this short (in chunk_tokens' tokens) is quoted whole: 256 quotes every one-chunk clause. On the
-    # development sets answerable passing rose 0.677 -> 0.735 (seed texts) and 0.686 -> 0.721 (Chinese laws), at
-    # 6 English declines and longer answers (evals/GOLD.md, session 15)
+    # a chunk this short (in chunk_tokens' tokens: a clause, or a window of a long one) is quoted whole; 256 quotes
+    # every chunk, 0 none. On the development sets answerable passing rose 0.677 -> 0.746 (seed texts) and
+    # 0.686 -> 0.734 (Chinese laws), for 6 of 419 and 3 of 258 declines and longer answers (evals/GOLD.md, sessions 15-16)
     whole_clause_tokens: int = 256
     min_support: float = 0.82  # cosine of question and best sentence; calibrated on evals/gold.jsonl (report)
     # e5's cosines sit at different heights per language pair: Chinese questions over Chinese text score 0.87-0.95

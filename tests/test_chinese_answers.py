@@ -148,12 +148,13 @@ def test_an_amount_a_named_law_is_said_to_state_must_be_in_the_article_that_answ
 
 
 def test_a_short_article_is_quoted_whole(zh_assistant) -> None:
-    """第十条 is three short sentences; the question asks its third, and the answer quotes all three, in order."""
-    answer = zh_assistant.ask("用工前先签了劳动合同的，劳动关系是签合同时建立还是上班时建立？")
-    assert answer.answered and _first(answer) == "labor-contract-law-2012#A10", answer.answer
-    quote = answer.citations[0].quote
-    sentences = ["应当订立书面劳动合同。", "应当自用工之日起一个月内订立书面劳动合同。", "劳动关系自用工之日起建立。"]
-    assert all(s in quote for s in sentences) and sorted(sentences, key=quote.index) == sentences
+    """第十九条 is one chunk of seven sentences, three of them limits; quoting only the best three sentences skipped the
+    middle limit (二个月). Quoted whole, the answer gives all three limits in the article's order."""
+    answer = zh_assistant.ask("试用期最长可以约定多久？")
+    assert answer.answered and _first(answer) == "labor-contract-law-2012#A19", answer.answer
+    limits = ["试用期不得超过一个月", "试用期不得超过二个月", "试用期不得超过六个月"]
+    assert all(s in answer.answer for s in limits), answer.answer
+    assert sorted(limits, key=answer.answer.index) == limits, answer.answer
 
 
 def test_a_number_about_something_else_does_not_answer_a_chinese_quantity_question(zh_assistant) -> None:
@@ -162,3 +163,14 @@ def test_a_number_about_something_else_does_not_answer_a_chinese_quantity_questi
     answer = zh_assistant.ask("公司出钱送我去培训，劳动合同法规定服务期最长能约定几年？")
     assert not answer.answered and answer.decline_reason == "missing number", answer.answer
     assert answer.answer.startswith(MESSAGES["decline"]["zh"])
+
+
+def test_a_window_of_a_long_article_is_quoted_whole(zh_assistant) -> None:
+    """第十四条 is cut into two windows; the question asks the second one's last sentence, and the answer quotes that
+    window whole (its item （三） before the sentence asked), in order, under the article's label."""
+    answer = zh_assistant.ask("公司一直没跟我签书面合同，我已经干了一年多了，按劳动合同法这算不算无固定期限劳动合同？")
+    assert answer.answered and _first(answer) == "labor-contract-law-2012#A14", answer.answer
+    sentences = ["连续订立二次固定期限劳动合同", "视为用人单位与劳动者已订立无固定期限劳动合同。"]
+    assert all(s in answer.answer for s in sentences), answer.answer
+    assert sorted(sentences, key=answer.answer.index) == sentences, answer.answer
+    assert answer.citations[0].label.endswith("第十四条"), answer.citations[0].label
