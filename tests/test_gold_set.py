@@ -30,7 +30,7 @@ BEIJING_SEED = "003_530a0ab8a52cd05e.txt"
 ZH_SETS = ("gold_zh.jsonl", "heldout_zh.jsonl", "heldout_zh2.jsonl", "heldout_zh3.jsonl", "heldout_zh4.jsonl",
            "heldout_zh5.jsonl", "heldout_zh6.jsonl", "heldout_zh7.jsonl",
            "heldout_zh8.jsonl", "heldout_zh9.jsonl", "heldout_zh10.jsonl", "heldout_zh11.jsonl",
-           "heldout_zh12.jsonl", "heldout_zh13.jsonl", "heldout_zh14.jsonl")
+           "heldout_zh12.jsonl", "heldout_zh13.jsonl", "heldout_zh14.jsonl", "heldout_zh15.jsonl")
 
 FIELDS = {
     "id": str,
