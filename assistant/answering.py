@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from assistant.answer_types import (NUMBER_QUESTION, answers_type, requested_details, stated_quantity,
+from assistant.answer_types import (NUMBER_QUESTION, answers_type, asking_part, requested_details, stated_quantity,
                                     unanswered_detail, without_indefinites)
 from assistant.messages import decline_text, language_of, say
 from assistant.premises import PremiseCheck
@@ -28,6 +28,7 @@ from common.analysis import has_cjk, tokenize
 from common.lexicon import Term
 from common.settings import Settings
 from ingest.chunking import count_tokens
+from ingest.embedding import Embedder
 
 # Why a question was declined (``Answer.decline_reason``); a missing detail is "missing <detail>", e.g. "missing date".
 WEAK_SUPPORT, MISSING_DETAIL = "weak support", "missing"
@@ -80,8 +81,10 @@ class ExtractiveAnswerer:
     CANDIDATE_CHUNKS = 4
 
     def __init__(self, settings: Settings, document_frequency: dict[str, int], n_chunks: int,
-                 premises: PremiseCheck | None = None) -> None:
+                 premises: PremiseCheck | None = None, embedder: Embedder | None = None) -> None:
+        """``embedder``: embeds the ask the support is measured with; without it the whole question is."""
         self.settings = settings
+        self.embedder = embedder
         self.df = document_frequency
         self.n_chunks = max(n_chunks, 1)
         self.premises = premises
@@ -129,20 +132,31 @@ class ExtractiveAnswerer:
         scored.sort(key=lambda s: -s.score)
         return scored
 
-    @staticmethod
-    def support(best: ScoredSentence) -> float:
-        """Evidence strength: the cosine of question and best sentence (embedded with its document and clause
-        title). The decline threshold ``min_support`` applies to it; evals/reports/latest shows the trade-off."""
-        return best.dense
+    def support(self, question: str, best: ScoredSentence, embedded: str = "") -> float:
+        """Evidence strength, which the decline threshold ``min_support`` applies to: the cosine of the question's
+        ask and the best sentence (embedded with its document and clause title).
+
+        The ask is the question without the sentences that set the scene or state a premise (``asking_part``): "Shenyang's
+        standards went through a 10-stage process. How many experts took part?" matches the clause on the process
+        in full, but what it asks is not there. Scored on the whole question, such near misses and false premises
+        reached the cosines of answered questions (``Settings.support_query``; evals/GOLD.md, session 17).
+        ``embedded``: the text the question's vector embeds; an ask that is that text is not embedded again."""
+        if self.embedder is None or self.settings.support_query == "question":
+            return best.dense
+        ask = asking_part(question).strip() or question
+        if ask == embedded:
+            return best.dense
+        return float(np.dot(self.embedder.embed_query(ask), best.row.vector))
 
     def run(self, question: str, query_vector: np.ndarray, hits: list[Hit], rows: list[SentenceRow],
             lookup: bool = False, absent: str = "", named: set[str] | None = None,
-            translated: Sequence[Term] = (), part: bool = False) -> Answer:
+            translated: Sequence[Term] = (), part: bool = False, embedded: str = "") -> Answer:
         """Answer from ``hits``; pinned hits (a clause the question names) are the only candidates when present.
         ``absent``: a clause the question names in a document that has no such clause ("劳动合同法 第一百零五条"):
         whatever it asks about that clause, no other clause answers it. ``named``: the documents the question names
         (by title or alias): evidence from other documents does not answer it, and the answer says where it is.
-        ``part``: the question is one ask of a two-ask question, whose answer quotes more (``_choose``)."""
+        ``part``: the question is one ask of a two-ask question, whose answer quotes more (``_choose``).
+        ``embedded``: the text ``query_vector`` embeds (``support``)."""
         if absent:
             return self._decline(question, hits, [], 0.0, f"{NOT_MENTIONED} {absent}")
         if not hits:
@@ -156,7 +170,7 @@ class ExtractiveAnswerer:
         if not scored:
             return self._decline(question, hits, [], 0.0, WEAK_SUPPORT)
         best = scored[0]
-        support = self.support(best)
+        support = self.support(question, best, embedded)
         chosen = self._choose(scored, part)
         # a false premise first: it is the truest reason ("do not mention Shanghai", not "do not state the wage")
         reason = (self._premise_reason(question, chosen, scored)

@@ -83,14 +83,15 @@ class Assistant:
                 meta for got in read_pages(retriever.chunks, ["metadatas"], settings.read_batch,
                                            where={"window": {"$lte": 1}}) for meta in got["metadatas"])
             premises = PremiseCheck.of(state.docs, clauses, set(bm25.vocabulary()))
-        return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks, premises))
+        return cls(settings, store, state, retriever, ExtractiveAnswerer(settings, df, n_chunks, premises, embedder))
 
     def with_settings(self, **changes: object) -> "Assistant":
         """The same open index under changed settings, e.g. another fusion or threshold (the eval compares them)."""
         settings = self.settings.replace(**changes)
         r = self.retriever
         retriever = HybridRetriever(self.store, self.state, r.embedder, r.bm25, settings, memory=r.memory)
-        answerer = ExtractiveAnswerer(settings, self.answerer.df, self.answerer.n_chunks, self.answerer.premises)
+        answerer = ExtractiveAnswerer(settings, self.answerer.df, self.answerer.n_chunks, self.answerer.premises,
+                                      self.answerer.embedder)
         return Assistant(settings, self.store, self.state, retriever, answerer)
 
     @staticmethod
@@ -191,12 +192,15 @@ class Assistant:
         if mentioned is None:
             mentioned = self.names.mentioned(text)
             reference = resolve(text, self.names, mentioned)
-        query_vector = self.retriever.embedder.embed_query(self.names.for_embedding(text, mentioned))
-        return self._answer(text, top_k, allowed, reference, query_vector, set(mentioned), llm, on_text, part)
+        embedded = self.names.for_embedding(text, mentioned)
+        query_vector = self.retriever.embedder.embed_query(embedded)
+        return self._answer(text, top_k, allowed, reference, query_vector, set(mentioned), llm, on_text, part,
+                            embedded)
 
     def _answer(self, text: str, top_k: int, allowed: set[str] | None, reference: Reference | None,
                 query_vector, mentioned: set[str], llm: str | None = None,
-                on_text: Callable[[str], None] | None = None, part: bool = False) -> Answer:
+                on_text: Callable[[str], None] | None = None, part: bool = False, embedded: str = "") -> Answer:
+        """``embedded``: the text ``query_vector`` embeds (the question, or it without the names taken out)."""
         pinned = self._pinned(reference, allowed, query_vector)
         retrieval = self.retriever.retrieve(text, max(top_k, self.answerer.CANDIDATE_CHUNKS), allowed, query_vector,
                                             mentioned)
@@ -208,7 +212,8 @@ class Assistant:
         absent = reference.named_in(self.state.docs) if reference is not None and not pinned and self._numbered_so(
             reference) else ""
         answer = self.answerer.run(text, query_vector, hits, rows, lookup=lookup, absent=absent,
-                                   named=self.names.named(text), translated=retrieval.translated, part=part)
+                                   named=self.names.named(text), translated=retrieval.translated, part=part,
+                                   embedded=embedded)
         answer.timings = dict(retrieval.timings, answer_ms=(time.perf_counter() - t0) * 1e3)
         answer = self.generator.finish(text, hits, answer, llm, on_text, lookup)  # after the decline gate
         if answer.mode == "generated":

@@ -166,3 +166,25 @@ def test_shared_examples_are_answered_or_declined_as_expected(assistant):
         facts = all(any(_norm(alt) in _norm(answer.answer) for alt in group) for group in item["must_mention"])
         passed += answer.answered and hit and facts
     assert passed >= 7, f"{passed}/10 shared examples pass"
+
+
+@pytest.mark.parametrize("question", [
+    "Shenyang's HR service standards came out of the provincial human resources department, as far as I know. "
+    "Which official there signed them off?",
+    "I'm taking my team out for a meal in Shenyang next week. Which local restaurants are the best?",
+    "Our agency joined the Beijing plan's list of key firms last year. What will the plan do about the firm's staff "
+    "canteen?",
+])
+def test_a_scene_or_premise_the_documents_match_does_not_carry_an_ask_they_do_not_answer(assistant, question):
+    """The decline threshold is measured on the ask alone: measured on the whole question, the scene's or premise's
+    match with a clause lifts the cosine above the threshold and the nearest clause is quoted as if it answered."""
+    answer = assistant.ask(question)
+    assert not answer.answered and answer.related
+    whole = assistant.with_settings(support_query="question").ask(question)
+    assert whole.support > answer.support
+
+
+def test_an_ask_the_documents_answer_is_answered_whatever_scene_comes_first(assistant):
+    answer = assistant.ask("I run the data desk at a staffing firm in Xicheng. Which HR firms can get subsidies for "
+                           "free job introduction?")
+    assert answer.answered and answer.citations[0].clause_id == "beijing-hr-action-plan-2023#III.VII"
