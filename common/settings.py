@@ -72,8 +72,8 @@ class Settings:
     whole_clause_tokens: int = 256
     # The decline threshold applies to the cosine of the question's ask (asking_part: without the sentences that
     # set the scene or state a premise) and the best sentence; "question" uses the whole question as searched. On the
-    # development sets "ask" declined 28 more of 439 unanswerable English-corpus questions for 16 of 843 answers
-    # (Chinese laws: +1 decline, -3 answers); on heldout20, after its blind run, +5 of 18 declines and +1 answer
+    # development sets "ask" declined 28 more of 437 unanswerable questions over the seed texts for 16 of 843 answers
+    # (Chinese laws: +1 decline, -4 answers); on heldout20, after its blind run, +5 of 18 declines and +1 answer
     # (evals/GOLD.md, session 17).
     support_query: str = "ask"
     min_support: float = 0.806  # an English question, best evidence in English; calibrated on the development sets
