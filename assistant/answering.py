@@ -136,10 +136,10 @@ class ExtractiveAnswerer:
         """Evidence strength, which the decline threshold ``min_support`` applies to: the cosine of the question's
         ask and the best sentence (embedded with its document and clause title).
 
-        The ask is the question without the sentences that set the scene or state a premise (``asking_part``): "Shenyang's
-        standards went through a 10-stage process. How many experts took part?" matches the clause on the process
-        in full, but what it asks is not there. Scored on the whole question, such near misses and false premises
-        reached the cosines of answered questions (``Settings.support_query``; evals/GOLD.md, session 17).
+        The ask is the question without the sentences that set the scene or state a premise (``asking_part``):
+        "Shenyang's standards went through a 10-stage process. How many experts took part?" matches the clause on
+        the process in full, but what it asks is not there. Scored on the whole question, such near misses and false
+        premises reached the cosines of answered questions (``Settings.support_query``; evals/GOLD.md, session 17).
         ``embedded``: the text the question's vector embeds; an ask that is that text is not embedded again."""
         if self.embedder is None or self.settings.support_query == "question":
             return best.dense
