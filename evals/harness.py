@@ -34,7 +34,7 @@ log = logging.getLogger(__name__)
 DEFAULT_GOLD = PACKAGE_ROOT / "evals" / "gold.jsonl"
 # Held-out sets already run blind and then used for development (evals/GOLD.md records each one's status): the
 # quality gate runs them with the gold set.
-DEVELOPMENT_SETS = tuple(PACKAGE_ROOT / "evals" / f"heldout{n}.jsonl" for n in ("", *map(str, range(2, 20))))
+DEVELOPMENT_SETS = tuple(PACKAGE_ROOT / "evals" / f"heldout{n}.jsonl" for n in ("", *map(str, range(2, 21))))
 # The Chinese laws live beside the clone (never copied in); their gold set is gated on its own index.
 CORPUS_ZH = PACKAGE_ROOT.parent / "shared" / "corpus-zh"
 GOLD_ZH = PACKAGE_ROOT / "evals" / "gold_zh.jsonl"
